@@ -1,0 +1,571 @@
+"""Load and validate cadence files, find them on the search path, render their scripts."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from cadence.calendar import Calendar
+from cadence.errors import CadenceError
+
+STEP_TYPES = ("call", "no-message-call", "email", "fire")
+FIRE_CHANNELS = ("voicemail", "email")
+# Which texts each step type needs, by type (and channel for fire).
+REQUIRED = {
+    "call": ("script", "voicemail"),
+    "no-message-call": ("script",),
+    "email": ("subject", "body"),
+    ("fire", "voicemail"): ("script",),
+    ("fire", "email"): ("subject", "body"),
+}
+TEXT_KEYS = ("script", "voicemail", "subject", "body")
+STEP_KEYS = {"day", "type", "channel", "title", "id", *TEXT_KEYS}
+TOP_KEYS = {"name", "title", "description", "days", "holidays", "steps", "after_fire", "fields"}
+PROSPECT_FIELDS = frozenset(
+    {
+        "id", "first_name", "last_name", "name", "title", "company", "phone", "email",
+        "timezone", "source", "tags", "owner", "status", "fields",
+    }
+)
+ME_KEYS = frozenset({"name", "company", "phone", "email", "title", "website", "timezone"})
+TEMPLATE_NAMES = frozenset({"prospect", "me", "step", "steps", "attempts"})
+STEP_VARS = frozenset({"number", "day", "type", "channel", "title"})
+MAX_DEPTH = 20
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    day: int
+    type: str
+    channel: str  # what the salesperson uses: phone or email
+    fire_channel: str | None = None  # voicemail or email, fire steps only
+    script: str | None = None
+    voicemail: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    title: str | None = None
+    line: int = 0
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Cadence:
+    name: str
+    title: str
+    description: str
+    days: str  # business or calendar
+    holidays: str | None
+    steps: tuple[Step, ...]
+    recycle_after: Any = None  # dateutil relativedelta
+    recycle_text: str | None = None
+    fields: tuple[str, ...] | None = None
+    path: Path | None = None
+    builtin: bool = False
+
+    def calendar(self, days_off: frozenset = frozenset(), country: str | None = None) -> Calendar:
+        """The calendar that counts this cadence's days (profile country if the file names none)."""
+        return Calendar(
+            business=self.days == "business",
+            country=self.holidays or country,
+            days_off=days_off if self.days == "business" else frozenset(),
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        if not self.line:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class Node:
+    """A parsed YAML value with the line it starts on (1-based)."""
+
+    __slots__ = ("value", "line", "key_lines")
+
+    def __init__(self, value: Any, line: int, key_lines: dict[str, int] | None = None):
+        self.value = value
+        self.line = line
+        self.key_lines = key_lines or {}
+
+
+# ---------------------------------------------------------------- YAML with lines
+
+
+def _parse_yaml(text: str, path: str) -> Node:
+    import yaml
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text, Loader=loader_cls)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise CadenceError(f"{path}:{line}: not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise CadenceError(f"{path}:1: not valid YAML: {exc}") from None
+    if root is None:
+        raise CadenceError(f"{path}:1: the file is empty; a cadence needs name and steps")
+    return _convert(root, path, set(), 0)
+
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+def _convert(node: Any, path: str, seen: set[int], depth: int) -> Node:
+    import yaml
+
+    line = node.start_mark.line + 1
+    if id(node) in seen:
+        raise CadenceError(f"{path}:{line}: YAML anchors and aliases are not supported; write the value out")
+    seen.add(id(node))
+    if depth > MAX_DEPTH:
+        raise CadenceError(f"{path}:{line}: nested too deeply (more than {MAX_DEPTH} levels)")
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != "tag:yaml.org,2002:map":
+            raise CadenceError(f"{path}:{line}: unsupported YAML tag {node.tag}")
+        value: dict[str, Node] = {}
+        key_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node, path, seen, depth + 1).value
+            if not isinstance(key, str):
+                key = str(key)
+            if key in value:
+                raise CadenceError(f"{path}:{key_node.start_mark.line + 1}: key {key!r} appears twice")
+            value[key] = _convert(value_node, path, seen, depth + 1)
+            key_lines[key] = key_node.start_mark.line + 1
+        return Node(value, line, key_lines)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise CadenceError(f"{path}:{line}: unsupported YAML tag {node.tag}")
+        return Node([_convert(item, path, seen, depth + 1) for item in node.value], line)
+    if node.tag not in _SCALAR_TAGS:
+        raise CadenceError(f"{path}:{line}: unsupported YAML tag {node.tag}")
+    constructor = yaml.constructor.SafeConstructor()
+    return Node(constructor.construct_object(node, deep=True), line)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def parse_cadence(
+    text: str, path: str, me_keys: Iterable[str] = (), builtin: bool = False
+) -> tuple[Cadence | None, list[Problem]]:
+    """The cadence in `text` and every problem found; a YAML error raises CadenceError."""
+    root = _parse_yaml(text, path)
+    problems: list[Problem] = []
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(path, line, message))
+
+    if not isinstance(root.value, dict):
+        raise CadenceError(f"{path}:{root.line}: a cadence file is a mapping with name and steps")
+    top = root.value
+    for key in top:
+        if key not in TOP_KEYS:
+            problem(root.key_lines[key], f"unknown key {key!r} (known: {', '.join(sorted(TOP_KEYS))})")
+    name = _text(top, "name", root, problem, required=True)
+    if name and not NAME_PATTERN.match(name):
+        problem(top["name"].line, f"name {name!r} must be lower case letters, digits, '-' or '_'")
+    days = _text(top, "days", root, problem) or "business"
+    if days not in ("business", "calendar"):
+        problem(top["days"].line, f"days must be 'business' or 'calendar', not {days!r}")
+    holidays = _text(top, "holidays", root, problem)
+    if holidays:
+        try:
+            from cadence.calendar import check_country
+
+            check_country(holidays)
+        except CadenceError as exc:
+            problem(top["holidays"].line, str(exc))
+    declared = _declared_fields(top, problem)
+    recycle, recycle_text = _after_fire(top, problem)
+    steps = _steps(top, root, problem)
+    me_allowed = ME_KEYS | set(me_keys)
+    for step in steps:
+        for key in TEXT_KEYS:
+            source = getattr(step, key)
+            if source is not None:
+                for message in check_template(source, declared, me_allowed):
+                    problem(step.lines.get(key, step.line), f"step {step.number} {key}: {message}")
+    if problems or not name:
+        return None, problems
+    cadence = Cadence(
+        name=name,
+        title=_text(top, "title", root, problem) or name,
+        description=_text(top, "description", root, problem) or "",
+        days=days,
+        holidays=holidays.upper() if holidays else None,
+        steps=tuple(steps),
+        recycle_after=recycle,
+        recycle_text=recycle_text,
+        fields=declared,
+        path=Path(path),
+        builtin=builtin,
+    )
+    return cadence, problems
+
+
+def _text(top: dict, key: str, root: Node, problem, required: bool = False) -> str | None:
+    node = top.get(key)
+    if node is None or node.value is None:
+        if required:
+            problem(root.line, f"missing {key!r}")
+        return None
+    if not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
+        problem(node.line, f"{key} must be text")
+        return None
+    return str(node.value)
+
+
+def _declared_fields(top: dict, problem) -> tuple[str, ...] | None:
+    node = top.get("fields")
+    if node is None:
+        return None
+    if not isinstance(node.value, list) or not all(isinstance(n.value, str) for n in node.value):
+        problem(node.line, "fields must be a list of custom field names")
+        return None
+    return tuple(n.value for n in node.value)
+
+
+def _after_fire(top: dict, problem) -> tuple[Any, str | None]:
+    node = top.get("after_fire")
+    if node is None:
+        return None, None
+    if not isinstance(node.value, dict):
+        problem(node.line, "after_fire must be a mapping with recycle_after")
+        return None, None
+    for key in node.value:
+        if key != "recycle_after":
+            problem(node.key_lines[key], f"unknown key {key!r} in after_fire (known: recycle_after)")
+    recycle = node.value.get("recycle_after")
+    if recycle is None:
+        return None, None
+    try:
+        return parse_period(str(recycle.value)), str(recycle.value)
+    except CadenceError as exc:
+        problem(recycle.line, str(exc))
+        return None, None
+
+
+def parse_period(text: str):
+    """A relativedelta for '6 months', '2 weeks', '10 days', '1 year'; refuses anything else."""
+    from dateutil.relativedelta import relativedelta
+
+    match = re.fullmatch(r"\s*(\d+)\s*(day|week|month|year)s?\s*", text.lower())
+    if not match:
+        raise CadenceError(f"period {text!r} is not like '6 months', '2 weeks', '30 days' or '1 year'")
+    count, unit = int(match.group(1)), match.group(2)
+    return relativedelta(**{unit + "s": count})
+
+
+def _steps(top: dict, root: Node, problem) -> list[Step]:
+    node = top.get("steps")
+    if node is None:
+        problem(root.line, "missing 'steps': a cadence needs at least one step")
+        return []
+    if not isinstance(node.value, list) or not node.value:
+        problem(node.line, "steps must be a non-empty list")
+        return []
+    steps: list[Step] = []
+    previous_day = None
+    for number, item in enumerate(node.value, start=1):
+        step = _step(number, item, problem)
+        if step is None:
+            continue
+        if previous_day is not None and step.day < previous_day:
+            problem(step.lines["day"], f"step {number} is on day {step.day}, before day {previous_day} of the step above; days never go backwards")
+        if step.type == "fire" and number != len(node.value):
+            problem(step.lines["type"], f"step {number} fires the prospect but is not the last step")
+        previous_day = step.day
+        steps.append(step)
+    return steps
+
+
+def _step(number: int, item: Node, problem) -> Step | None:
+    if not isinstance(item.value, dict):
+        problem(item.line, f"step {number} must be a mapping with day and type")
+        return None
+    fields = item.value
+    lines = item.key_lines
+    for key in fields:
+        if key not in STEP_KEYS:
+            problem(lines[key], f"step {number}: unknown key {key!r} (known: {', '.join(sorted(STEP_KEYS))})")
+    day_node = fields.get("day")
+    if day_node is None or isinstance(day_node.value, bool) or not isinstance(day_node.value, int) or day_node.value < 1:
+        problem(day_node.line if day_node else item.line, f"step {number}: day must be a whole number from 1")
+        return None
+    type_node = fields.get("type")
+    step_type = type_node.value if type_node else None
+    if step_type not in STEP_TYPES:
+        problem(
+            type_node.line if type_node else item.line,
+            f"step {number}: unknown step type {step_type!r} (use one of {', '.join(STEP_TYPES)})",
+        )
+        return None
+    fire_channel = None
+    channel = "email" if step_type == "email" else "phone"
+    need = REQUIRED.get(step_type)
+    if step_type == "fire":
+        channel_node = fields.get("channel")
+        fire_channel = channel_node.value if channel_node else "voicemail"
+        if fire_channel not in FIRE_CHANNELS:
+            problem(channel_node.line, f"step {number}: fire channel must be voicemail or email, not {fire_channel!r}")
+            return None
+        channel = "phone" if fire_channel == "voicemail" else "email"
+        need = REQUIRED[("fire", fire_channel)]
+    elif "channel" in fields:
+        problem(lines["channel"], f"step {number}: channel is only for fire steps")
+    texts: dict[str, str | None] = {}
+    for key in (*TEXT_KEYS, "title"):
+        node = fields.get(key)
+        if node is not None and not isinstance(node.value, str):
+            problem(node.line, f"step {number}: {key} must be text")
+            node = None
+        texts[key] = node.value if node is not None else None
+    for key in need:
+        if not (texts[key] or "").strip():
+            problem(lines.get(key, type_node.line), f"step {number}: a {step_type} step needs {key!r}")
+    for key in TEXT_KEYS:
+        if texts[key] is not None and key not in need:
+            problem(lines[key], f"step {number}: a {step_type} step does not use {key!r} (it uses {', '.join(need)})")
+    # Values start on the line after a block scalar's key; errors name the key's line.
+    return Step(
+        number=number,
+        day=day_node.value,
+        type=step_type,
+        channel=channel,
+        fire_channel=fire_channel,
+        line=item.line,
+        lines=dict(lines),
+        **texts,
+    )
+
+
+# ---------------------------------------------------------------- templates
+
+_environment = None
+
+
+def environment():
+    """The one sandboxed Jinja2 environment: undefined names are errors."""
+    global _environment
+    if _environment is None:
+        from jinja2 import StrictUndefined
+        from jinja2.sandbox import SandboxedEnvironment
+
+        _environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    return _environment
+
+
+def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Iterable[str]) -> list[str]:
+    """Problems in one template: syntax errors and variables that would not exist."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    try:
+        tree = environment().parse(source)
+    except TemplateSyntaxError as exc:
+        return [f"template error: {exc.message}"]
+    me_keys = set(me_keys)
+    assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    problems: list[str] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load" and node.name not in TEMPLATE_NAMES | assigned:
+                problems.append(f"unknown variable {node.name!r} (known: {', '.join(sorted(TEMPLATE_NAMES))})")
+            continue
+        attr = _attribute(node)
+        if attr is None:
+            continue
+        if attr.startswith("_"):
+            problems.append(f"private attribute {attr!r} is not allowed")
+            continue
+        base = node.node
+        if isinstance(base, nodes.Name) and base.name not in assigned:
+            problems.extend(_check_attr(base.name, attr, me_keys))
+        elif (
+            isinstance(base, (nodes.Getattr, nodes.Getitem))
+            and isinstance(base.node, nodes.Name)
+            and base.node.name == "prospect"
+            and _attribute(base) == "fields"
+            and declared is not None
+            and attr not in declared
+        ):
+            problems.append(f"unknown custom field 'prospect.fields.{attr}' (declared: {', '.join(declared) or 'none'})")
+    return problems
+
+
+def _attribute(node) -> str | None:
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        return node.arg.value
+    return None
+
+
+def _check_attr(name: str, attr: str, me_keys: set[str]) -> list[str]:
+    if name == "prospect" and attr not in PROSPECT_FIELDS:
+        return [f"unknown variable 'prospect.{attr}' (custom CSV columns are prospect.fields.{attr})"]
+    if name == "me" and attr not in me_keys:
+        return [f"unknown variable 'me.{attr}': set it with `cadence me set {attr} VALUE` or fix the name"]
+    if name == "step" and attr not in STEP_VARS:
+        return [f"unknown variable 'step.{attr}' (known: {', '.join(sorted(STEP_VARS))})"]
+    return []
+
+
+_compiled: dict[str, Any] = {}
+
+
+def render(source: str, context: dict[str, Any]) -> str:
+    """The template rendered with `context`; a render failure raises CadenceError."""
+    from jinja2 import TemplateError
+    from jinja2.sandbox import SecurityError
+
+    template = _compiled.get(source)
+    try:
+        if template is None:
+            template = _compiled[source] = environment().from_string(source)
+        return template.render(context).strip()
+    except SecurityError as exc:
+        raise CadenceError(f"script refused by the sandbox: {exc}") from None
+    except (TemplateError, OverflowError, MemoryError, RecursionError) as exc:
+        raise CadenceError(f"script could not be rendered: {exc}") from None
+
+
+# ---------------------------------------------------------------- search path
+
+
+def builtin_folder() -> Path:
+    """Where the built-in cadences are: inside the installed package, or the repository's cadences/."""
+    packaged = Path(__file__).parent / "builtin_cadences"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "cadences"
+
+
+def user_folder() -> Path:
+    """The user cadence folder: the first CADENCE_CADENCES folder, else the config folder."""
+    folders = env_folders()
+    if folders:
+        return folders[0]
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("cadence")) / "cadences"
+
+
+def env_folders() -> list[Path]:
+    raw = os.environ.get("CADENCE_CADENCES", "")
+    return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
+
+
+def search_path() -> list[tuple[Path, bool]]:
+    """Folders searched in order (first wins), each with whether it holds built-ins."""
+    from platformdirs import user_config_dir
+
+    folders = [(p, False) for p in env_folders()]
+    folders.append((Path(user_config_dir("cadence")) / "cadences", False))
+    folders.append((builtin_folder(), True))
+    return folders
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+class Library:
+    """The cadences found on the search path, loaded on demand and cached."""
+
+    def __init__(self, me_keys: Iterable[str] = ()):
+        self.me_keys = tuple(me_keys)
+        self._loaded: dict[str, Cadence] = {}
+
+    def locate(self) -> dict[str, tuple[Path, bool]]:
+        """Name -> (file, builtin) for every cadence file; earlier folders override later ones."""
+        found: dict[str, tuple[Path, bool]] = {}
+        for folder, builtin in search_path():
+            for path in _files(folder):
+                found.setdefault(path.stem, (path, builtin))
+        return found
+
+    def get(self, name: str) -> Cadence:
+        """The cadence called `name`; refuses an unknown name or an invalid file."""
+        if name in self._loaded:
+            return self._loaded[name]
+        located = self._find(name)
+        if located is None:
+            known = ", ".join(sorted(self.locate())) or "none"
+            raise CadenceError(f"no cadence named {name!r} (known: {known}); see `cadence cadences list`")
+        cadence = load_file(*located, me_keys=self.me_keys)
+        self._loaded[name] = cadence
+        return cadence
+
+    def _find(self, name: str) -> tuple[Path, bool] | None:
+        for folder, builtin in search_path():
+            for suffix in (".yaml", ".yml"):
+                path = folder / f"{name}{suffix}"
+                if path.is_file():
+                    return path, builtin
+        return None
+
+    def all(self) -> list[Cadence | Problem]:
+        """Every cadence on the path, or the first problem of a file that does not load."""
+        out: list[Cadence | Problem] = []
+        for name, (path, builtin) in sorted(self.locate().items()):
+            cadence, problems = validate_file(path, builtin=builtin, me_keys=self.me_keys)
+            if cadence is None or problems:
+                out.append(problems[0] if problems else Problem(str(path), 0, "invalid"))
+            else:
+                self._loaded.setdefault(name, cadence)
+                out.append(self._loaded[name])
+        return out
+
+
+def load_file(path: Path, builtin: bool = False, me_keys: Iterable[str] = ()) -> Cadence:
+    """The cadence in `path`; refuses an unreadable or invalid file with its first problems."""
+    cadence, problems = validate_file(path, builtin=builtin, me_keys=me_keys)
+    if problems or cadence is None:
+        raise CadenceError("; ".join(str(p) for p in problems[:3]))
+    return cadence
+
+
+def validate_file(
+    path: Path, builtin: bool = False, me_keys: Iterable[str] = ()
+) -> tuple[Cadence | None, list[Problem]]:
+    """The cadence in `path` and its problems, each naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem(str(path), 0, "no such file")]
+    except UnicodeDecodeError:
+        return None, [Problem(str(path), 1, "not a text file (expected UTF-8 YAML)")]
+    except OSError as exc:
+        return None, [Problem(str(path), 0, f"cannot read: {exc.strerror}")]
+    try:
+        return parse_cadence(text, str(path), me_keys=me_keys, builtin=builtin)
+    except CadenceError as exc:
+        message = str(exc)
+        match = re.match(r"^(.*):(\d+): (.*)$", message, re.S)
+        if match and match.group(1) == str(path):
+            return None, [Problem(str(path), int(match.group(2)), match.group(3))]
+        return None, [Problem(str(path), 1, message)]

@@ -1,0 +1,64 @@
+"""The typer app: global options, one error handler, and the command groups.
+
+Only typer is imported at start-up; each command imports what it needs.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+from cadence.errors import CadenceError
+
+
+class CadenceGroup(TyperGroup):
+    """Prints a CadenceError (or a database failure) as one line on stderr and exits 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CadenceError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except Exception as exc:  # noqa: BLE001 - only database failures are turned into a line
+            if not type(exc).__module__.startswith("sqlalchemy"):
+                raise
+            message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            typer.echo(f"error: database: {message}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=CadenceGroup,
+    help="Who to call today, what to say, and when to fire: a prospect cadence tracker.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(
+        None,
+        "--db",
+        metavar="PATH_OR_URL",
+        help="Database file or SQLAlchemy URL (default: $CADENCE_DB, else cadence.db in your data folder).",
+    ),
+) -> None:
+    ctx.obj = {"db": db}
+
+
+from cadence.cli import cadences_cmd, daily, me  # noqa: E402  (registers commands)
+
+daily.register(app)
+app.add_typer(cadences_cmd.app, name="cadences")
+app.add_typer(me.app, name="me")
+
+
+def main() -> None:
+    """The console script."""
+    app()

@@ -1,0 +1,143 @@
+"""The daily loop: add, import, today, log, undo, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cadence.cli.common import clock, parse_date, pipeline, print_json
+
+JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
+AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
+
+
+def add(
+    ctx: typer.Context,
+    first: str = typer.Option("", "--first", help="First name."),
+    last: str = typer.Option("", "--last", help="Last name."),
+    company: str = typer.Option("", "--company", help="Company."),
+    title: str = typer.Option("", "--title", help="Job title."),
+    phone: str = typer.Option("", "--phone", help="Phone; stored as E.164 when it can be read."),
+    email: str = typer.Option("", "--email", help="Email address."),
+    tz: str = typer.Option("", "--timezone", help="IANA time zone, e.g. America/Chicago."),
+    cadence: Optional[str] = typer.Option(None, "--cadence", help="Cadence to enroll in (default: profile default_cadence, else five-touch-fire)."),
+    start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 (default today)."),
+    no_enroll: bool = typer.Option(False, "--no-enroll", help="Add without a cadence."),
+    at: Optional[str] = AT,
+    json_out: bool = JSON,
+) -> None:
+    """Add one prospect and enroll them; prints the new id."""
+    from cadence.pipeline import NewProspect
+
+    pipe = pipeline(ctx)
+    person = NewProspect(first_name=first, last_name=last, company=company, title=title, phone=phone, email=email, timezone=tz)
+    row = pipe.add(person, clock(at), cadence=cadence, start=parse_date(start, "--start"), enroll=not no_enroll)
+    if json_out:
+        print_json({"id": row.id, "status": row.status, "cadence": row.cadence, "next_due": row.due_on.isoformat() if row.due_on else None})
+    else:
+        typer.echo(row.id)
+
+
+def import_leads(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="CSV file exported from a CRM or a spreadsheet."),
+    cadence: Optional[str] = typer.Option(None, "--cadence", help="Cadence for new people (default: profile default_cadence, else five-touch-fire)."),
+    start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 for new people (default today)."),
+    enroll: bool = typer.Option(True, "--enroll/--no-enroll", help="Enroll new people in the cadence."),
+    at: Optional[str] = AT,
+    json_out: bool = JSON,
+) -> None:
+    """Import leads from CSV: one transaction; duplicates skipped, bad rows reported by line."""
+    from cadence import output
+    from cadence.importer import import_file
+
+    pipe = pipeline(ctx)
+    report = import_file(pipe, file, clock(at), cadence=cadence, start=parse_date(start, "--start"), enroll=enroll)
+    if json_out:
+        print_json(report.to_json())
+    else:
+        output.import_summary(report, str(file))
+
+
+def today(
+    ctx: typer.Context,
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day to list (YYYY-MM-DD; default today)."),
+    at: Optional[str] = AT,
+    json_out: bool = JSON,
+) -> None:
+    """Who to call or email today: overdue first, with step, attempts and script."""
+    from cadence import output
+
+    pipe = pipeline(ctx)
+    day = parse_date(date)
+    instant = clock(at, day)
+    items = pipe.today(instant, on=day)
+    if json_out:
+        print_json([item.to_json() for item in items])
+    else:
+        output.today(items, day or pipe.profile.local_day(instant))
+
+
+def log(
+    ctx: typer.Context,
+    prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
+    outcome: str = typer.Argument(..., help="no-answer, voicemail, gatekeeper, sent, connected, meeting, callback, replied, not-interested, disqualified, bad-number, bounced, do-not-contact (aliases: na, vm, gk, conn, mtg, cb, ni, dq, dnc)."),
+    at: Optional[str] = AT,
+    note: str = typer.Option("", "--note", help="A note kept with the touch."),
+    on: Optional[str] = typer.Option(None, "--on", metavar="DATE", help="Callback date (callback) or next date (connected, replied, meeting)."),
+    force: bool = typer.Option(False, "--force", help="Log even when no step is due, or the prospect was fired."),
+    json_out: bool = JSON,
+) -> None:
+    """Record what happened with a prospect and move them along the cadence."""
+    from cadence import output
+    from cadence.engine import parse_outcome
+
+    pipe = pipeline(ctx)
+    kind = parse_outcome(outcome)
+    result = pipe.log(prospect, kind, clock(at), note=note, callback_on=parse_date(on, "--on"), force=force)
+    if json_out:
+        print_json(result.to_json())
+    else:
+        output.logged(result)
+
+
+def undo(
+    ctx: typer.Context,
+    prospect: Optional[str] = typer.Argument(None, help="Undo this prospect's last touch (default: the last touch logged)."),
+    json_out: bool = JSON,
+) -> None:
+    """Remove the last touch and restore the state before it."""
+    pipe = pipeline(ctx)
+    result = pipe.undo(prospect)
+    if json_out:
+        print_json(result)
+    else:
+        removed = result["removed"]
+        step = f" (step {removed['step']})" if removed["step"] else ""
+        typer.echo(f"Removed {removed['outcome']}{step} of {removed['on']} for {result['name']}: now {result['status']}" + (f", next due {result['next_due']}" if result["next_due"] else ""))
+
+
+def show(
+    ctx: typer.Context,
+    prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
+    json_out: bool = JSON,
+) -> None:
+    """A prospect's status, next step and timeline of touches."""
+    from cadence import output
+
+    view = pipeline(ctx).show(prospect)
+    if json_out:
+        print_json(view)
+    else:
+        output.prospect(view)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(add)
+    app.command("import")(import_leads)
+    app.command()(today)
+    app.command()(log)
+    app.command()(undo)
+    app.command()(show)

@@ -1,0 +1,45 @@
+"""`cadence me`: the salesperson's profile, used as me.* in scripts."""
+
+from __future__ import annotations
+
+import typer
+
+from cadence.cli.common import pipeline, print_json
+
+app = typer.Typer(help="Your profile: me.* in scripts, and settings such as timezone, region, holidays.", no_args_is_help=True)
+
+
+@app.command("set")
+def set_value(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="name, company, phone, email, title, timezone, region, holidays, days_off, callback_lead, linger_after, max_calls, default_cadence, or any name of your own."),
+    value: str = typer.Argument(..., help="The value."),
+) -> None:
+    """Set one profile value."""
+    stored = pipeline(ctx).set_me(key, value)
+    typer.echo(f"{key} = {stored}")
+
+
+@app.command("unset")
+def unset_value(ctx: typer.Context, key: str = typer.Argument(..., help="The value to remove.")) -> None:
+    """Remove one profile value."""
+    pipeline(ctx).unset_me(key)
+    typer.echo(f"{key} removed")
+
+
+@app.command("show")
+def show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print JSON only.")) -> None:
+    """Your profile values and settings."""
+    from cadence.profile import SETTINGS
+
+    values = pipeline(ctx).profile.values
+    if json_out:
+        print_json(dict(sorted(values.items())))
+        return
+    if not values:
+        typer.echo("No profile values yet: start with `cadence me set name \"Your Name\"` (also company, phone, email).")
+    for key, value in sorted(values.items()):
+        typer.echo(f"{key}: {value}")
+    missing = [k for k in SETTINGS if k not in values]
+    if missing:
+        typer.echo("\nOther settings: " + ", ".join(missing) + " (see `cadence me set --help`)")

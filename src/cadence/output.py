@@ -1,0 +1,178 @@
+"""Terminal views shared by the commands (rich). JSON output lives in the commands."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+TYPE_LABEL = {
+    "call": "call, leave a voicemail",
+    "no-message-call": "call, no message",
+    "email": "email",
+    "fire": "FIRE",
+    "callback": "callback",
+    "recycle": "recycle: start again",
+}
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def today(items: list, day: date) -> None:
+    """The day's list: calls, then emails; overdue first; fire steps stand out."""
+    overdue = sum(1 for i in items if i.overdue_days > 0)
+    head = f"[bold]{day.strftime('%A %d %B %Y')}[/bold]: {plural(len(items), 'item')} due"
+    console.print(head + (f", [red]{overdue} overdue[/red]" if overdue else ""))
+    if not items:
+        console.print("Nothing due. Import leads with `cadence import FILE.csv` or add one with `cadence add`.")
+        return
+    for title, channel in (("CALLS", "phone"), ("EMAILS", "email")):
+        group = [i for i in items if i.channel == channel]
+        if group:
+            console.print()
+            console.rule(f"[bold]{title} ({len(group)})[/bold]", align="left")
+            for item in group:
+                _item(item)
+
+
+def _item(item: Any) -> None:
+    fire = item.type == "fire"
+    name = escape(item.name)
+    who = ", ".join(escape(x) for x in (item.title, item.company) if x)
+    marker = "[bold white on red] FIRE [/bold white on red] " if fire else ""
+    console.print()
+    console.print(f"{marker}[bold]#{item.prospect_id} {name}[/bold]" + (f"  {who}" if who else ""))
+    step = f"step {item.step} of {item.steps}" if item.step and item.steps else "no step"
+    facts = [step, TYPE_LABEL.get(item.type, item.type), f"tried {plural(item.attempts, 'time')}"]
+    if item.local_time:
+        facts.append(f"{item.local_time} their time ({item.timezone})")
+    console.print("  " + " · ".join(facts))
+    contact = item.phone if item.channel == "phone" else item.email
+    if item.missing:
+        console.print(f"  [yellow]no {item.missing} on file: find one or skip[/yellow]")
+    else:
+        console.print(f"  {escape(contact)}")
+    if item.overdue_days > 0:
+        console.print(f"  [red]overdue {plural(item.overdue_days, 'day')} (due {item.due.isoformat()})[/red]")
+    if item.type == "callback" and item.callback_on:
+        console.print(f"  callback asked for {item.callback_on.isoformat()}")
+    if fire:
+        console.print("  [bold red]Last touch: leave the fire message, then they are off your list.[/bold red]")
+    if item.subject:
+        console.print(f"  [bold]Subject:[/bold] {escape(item.subject)}")
+    if item.script:
+        label = "Fire message" if fire else ("Email" if item.channel == "email" else "Say")
+        console.print(f"  [bold]{label}:[/bold]")
+        console.print(_indent(item.script))
+    if item.voicemail:
+        console.print("  [bold]If not reached, leave:[/bold]")
+        console.print(_indent(item.voicemail))
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + escape(line) for line in text.splitlines())
+
+
+def logged(result: Any) -> None:
+    step = f" on step {result.step}" if result.step else ""
+    forced = " (forced)" if result.forced else ""
+    console.print(f"Logged {result.outcome}{step} for #{result.prospect_id} {escape(result.name)}{forced}.")
+    if result.fired:
+        console.print("[bold red]Fired:[/bold red] off the list. If they call back, log `replied`.")
+    elif result.after_fire:
+        console.print("[bold green]A reply after fire![/bold green] Now engaged: suggest a next step and set a meeting.")
+    elif result.next_step and result.next_due:
+        console.print(f"Next: step {result.next_step}, due {result.next_due.isoformat()}.")
+    elif result.next_due:
+        console.print(f"Now {result.status}; back on the list {result.next_due.isoformat()}.")
+    else:
+        console.print(f"Now {result.status}.")
+
+
+def import_summary(report: Any, name: str) -> None:
+    table = Table(title=f"Import of {escape(name)}", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("rows read", report.read),
+        ("added", report.added),
+        ("duplicates in file", report.duplicates_in_file),
+        ("already present", report.already_present),
+        ("do-not-contact skipped", report.do_not_contact),
+        ("rejected", len(report.rejected)),
+    ):
+        table.add_row(label, str(value))
+    console.print(table)
+    for rejected in report.rejected[:20]:
+        errors.print(f"line {rejected.line}: {escape(rejected.reason)}")
+    if len(report.rejected) > 20:
+        errors.print(f"... and {len(report.rejected) - 20} more rejected rows")
+
+
+def prospect(view: dict) -> None:
+    console.print(f"[bold]#{view['id']} {escape(view['name'])}[/bold]  " + escape(", ".join(x for x in (view["title"], view["company"]) if x)))
+    contact = " · ".join(x for x in (view["phone"], view["email"], view["timezone"]) if x)
+    if contact:
+        console.print("  " + escape(contact))
+    status = view["status"]
+    line = f"  status: [bold]{status}[/bold]"
+    if view["cadence"]:
+        line += f" · cadence {view['cadence']}"
+    line += f" · tried {plural(view['attempts'], 'time')}"
+    console.print(line)
+    if view["next_step"] and view["next_due"]:
+        console.print(f"  next: step {view['next_step']} of {view['steps']} ({view['next_type']}) due {view['next_due']}")
+    elif view["next_due"]:
+        console.print(f"  next: {view['next_type']} due {view['next_due']}")
+    if view["fired_on"]:
+        console.print(f"  fired on {view['fired_on']}")
+    if view["fields"]:
+        console.print("  " + escape(", ".join(f"{k}: {v}" for k, v in view["fields"].items())))
+    if not view["touches"]:
+        console.print("  no touches yet")
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("day", "step", "type", "outcome", "note"):
+        table.add_column(column)
+    for t in view["touches"]:
+        outcome = t["outcome"] + (" (after fire)" if t["after_fire"] else "") + (" (forced)" if t["forced"] else "")
+        table.add_row(t["on"], str(t["step"] or ""), t["type"] or "", outcome, escape(t["note"]))
+    console.print(table)
+
+
+def cadence_list(entries: Iterable[Any]) -> None:
+    table = Table(show_edge=False)
+    for column in ("name", "steps", "days", "title", "from"):
+        table.add_column(column)
+    for entry in entries:
+        if hasattr(entry, "steps"):
+            table.add_row(entry.name, str(len(entry.steps)), entry.days, escape(entry.title), "built-in" if entry.builtin else escape(str(entry.path)))
+        else:
+            table.add_row("[red]error[/red]", "", "", escape(str(entry)), escape(entry.path))
+    console.print(table)
+
+
+def cadence_detail(cadence: Any) -> None:
+    console.print(f"[bold]{cadence.name}[/bold]: {escape(cadence.title)}")
+    if cadence.description:
+        console.print(escape(cadence.description))
+    extra = f", holidays {cadence.holidays}" if cadence.holidays else ""
+    recycle = f"; fired prospects come back after {cadence.recycle_text}" if cadence.recycle_text else ""
+    console.print(f"days: {cadence.days}{extra}{recycle}")
+    for step in cadence.steps:
+        console.print()
+        channel = f" by {step.fire_channel}" if step.fire_channel else ""
+        console.print(f"[bold]Step {step.number} of {len(cadence.steps)}: day {step.day}, {TYPE_LABEL.get(step.type, step.type)}{channel}[/bold]")
+        for key in ("subject", "script", "body", "voicemail"):
+            text = getattr(step, key)
+            if text:
+                console.print(f"  {key}:")
+                console.print(_indent(text.strip()))

@@ -1,0 +1,472 @@
+"""What the salesperson does with their pipeline: add, list today, log, undo, show.
+
+Library first: the CLI calls these and prints what they return.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone, tzinfo
+from typing import Any, Iterator
+
+from sqlmodel import Session
+
+from cadence import engine
+from cadence.cadences import Cadence, Library, render
+from cadence.contacts import check_timezone, full_name, normalise_email, normalise_phone, phone_key
+from cadence.engine import Outcome, State, Status
+from cadence.errors import CadenceError
+from cadence.profile import Profile, check_setting
+from cadence.store import queries
+from cadence.store.models import Prospect, Touch
+
+
+@dataclass
+class NewProspect:
+    first_name: str
+    last_name: str = ""
+    title: str = ""
+    company: str = ""
+    phone: str = ""
+    email: str = ""
+    timezone: str = ""
+    source: str = ""
+    tags: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Item:
+    """One line of the day's list."""
+
+    prospect_id: int
+    name: str
+    company: str
+    title: str
+    phone: str
+    email: str
+    timezone: str
+    local_time: str | None
+    status: str
+    cadence: str | None
+    step: int | None
+    steps: int | None
+    type: str
+    channel: str
+    due: date
+    overdue_days: int
+    attempts: int
+    postponements: int
+    script: str
+    voicemail: str | None = None
+    subject: str | None = None
+    missing: str | None = None
+    callback_on: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["due"] = self.due.isoformat()
+        data["callback_on"] = self.callback_on.isoformat() if self.callback_on else None
+        return data
+
+
+@dataclass
+class Logged:
+    prospect_id: int
+    name: str
+    outcome: str
+    step: int | None
+    status: str
+    next_step: int | None
+    next_due: date | None
+    fired: bool
+    after_fire: bool
+    forced: bool
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["next_due"] = self.next_due.isoformat() if self.next_due else None
+        return data
+
+
+class Pipeline:
+    """One salesperson's (or the whole team's) prospects in one database."""
+
+    def __init__(self, engine_, user: str | None = None, system_zone: tzinfo = timezone.utc):
+        self.engine = engine_
+        self.system_zone = system_zone
+        with self.reading() as session:
+            shared = queries.profile(session, "")
+            self.user = user or shared.get("user") or ""
+            self.profile = Profile(queries.profile(session, self.user), system_zone)
+        self.library = Library(me_keys=self.profile.values.keys())
+
+    # ------------------------------------------------------------ sessions
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction that commits whole or not at all."""
+        with Session(self.engine.execution_options(immediate=True)) as session:
+            with session.begin():
+                yield session
+
+    # ------------------------------------------------------------ helpers
+
+    def cadence(self, name: str) -> Cadence:
+        return self.library.get(name)
+
+    def calendar_for(self, cadence: Cadence | None):
+        from cadence.calendar import Calendar
+
+        if cadence is None:
+            return Calendar(business=True, country=self.profile.country, days_off=self.profile.days_off)
+        return cadence.calendar(self.profile.days_off, self.profile.country)
+
+    def _plan_of(self, row: Prospect) -> Cadence | None:
+        if not row.cadence:
+            return None
+        try:
+            return self.cadence(row.cadence)
+        except CadenceError:
+            return None
+
+    def find(self, session: Session, ref: str) -> Prospect:
+        """The one prospect `ref` names; refuses none or several (listing them)."""
+        if not ref.strip():
+            raise CadenceError("name a prospect by id, email, phone or part of the name")
+        rows = queries.by_reference(session, ref, phone_key(ref, self.profile.region), self.user or None)
+        if not rows:
+            raise CadenceError(f"no prospect matches {ref!r}: try an id, email, phone or part of the name")
+        if len(rows) > 1:
+            names = "; ".join(f"#{r.id} {full_name(r.first_name, r.last_name)} ({r.company or r.email or r.phone})" for r in rows[:8])
+            more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
+            raise CadenceError(f"{ref!r} matches {len(rows)} prospects: {names}{more}; use the id")
+        return rows[0]
+
+    # ------------------------------------------------------------ profile
+
+    def set_me(self, key: str, value: str) -> str:
+        """Store one profile value (checked for known settings); returns what was stored."""
+        value = check_setting(key, value)
+        with self.writing() as session:
+            queries.set_setting(session, self.user, key, value)
+        self.profile.values[key] = value
+        return value
+
+    def unset_me(self, key: str) -> None:
+        with self.writing() as session:
+            queries.set_setting(session, self.user, key, None)
+        self.profile.values.pop(key, None)
+
+    # ------------------------------------------------------------ adding
+
+    def new_row(self, person: NewProspect, now: datetime) -> Prospect:
+        """A prospect row with normalised contacts; refuses a bad time zone or email."""
+        email = normalise_email(person.email)
+        if person.email.strip() and not email.valid:
+            raise CadenceError(f"email {person.email!r} is not a valid address")
+        phone = normalise_phone(person.phone, self.profile.region)
+        if person.timezone:
+            check_timezone(person.timezone)
+        stamp = now.astimezone(timezone.utc)
+        return Prospect(
+            first_name=person.first_name.strip(),
+            last_name=person.last_name.strip(),
+            title=person.title.strip(),
+            company=person.company.strip(),
+            phone=phone.text,
+            email=email.text,
+            phone_key=phone.key,
+            email_key=email.key,
+            timezone=person.timezone or "",
+            source=person.source,
+            tags=person.tags,
+            fields=dict(person.fields),
+            owner=self.user,
+            status=Status.ACTIVE.value,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+
+    def enroll_row(self, row: Prospect, cadence: Cadence, start: date) -> None:
+        queries.put_state(row, engine.enroll(cadence, self.calendar_for(cadence), start))
+
+    def add(self, person: NewProspect, now: datetime, cadence: str | None = None, start: date | None = None, enroll: bool = True) -> Prospect:
+        """Add one prospect, enrolled from `start`; refuses a duplicate email or phone."""
+        if not (person.first_name.strip() or person.last_name.strip()):
+            raise CadenceError("a prospect needs a name: give --first and/or --last")
+        row = self.new_row(person, now)
+        plan = self.cadence(cadence or self.profile.default_cadence) if enroll else None
+        with self.writing() as session:
+            existing = queries.matching_contacts(session, [row.email_key], [row.phone_key])
+            if existing:
+                other = existing[0]
+                raise CadenceError(
+                    f"already present as #{other.id} {full_name(other.first_name, other.last_name)} "
+                    f"(same {'email' if row.email_key and other.email_key == row.email_key else 'phone'})"
+                )
+            if plan is not None:
+                self.enroll_row(row, plan, start or self.profile.local_day(now))
+            else:
+                row.status = Status.PAUSED.value
+            session.add(row)
+            session.flush()
+            session.expunge(row)
+        return row
+
+    # ------------------------------------------------------------ today
+
+    def today(self, now: datetime, on: date | None = None) -> list[Item]:
+        """Everything due on `on` (default: the salesperson's day at `now`), overdue first."""
+        day = on or self.profile.local_day(now)
+        with self.reading() as session:
+            rows = queries.due(session, day, self.user or None)
+            callbacks = [r.id for r in rows if r.status != Status.ACTIVE.value]
+            notes = queries.last_notes(session, callbacks)
+        items = [self._item(row, day, now, notes.get(row.id, "")) for row in rows]
+        return [item for item in items if item is not None]
+
+    def _item(self, row: Prospect, day: date, now: datetime, note: str) -> Item | None:
+        plan = self._plan_of(row)
+        state = queries.state_of(row)
+        kind = engine.item_type(plan, state)
+        if kind is None:
+            return None
+        step = None
+        if plan is not None and kind == "recycle":
+            step = plan.steps[0]
+        elif plan is not None and row.step is not None and row.step <= len(plan.steps):
+            step = plan.steps[row.step - 1]  # the step due, or the one a callback interrupted
+        channel = step.channel if step is not None and kind != "callback" else "phone"
+        texts = self._texts(row, plan, step, kind, note)
+        missing = None
+        if channel == "phone" and not row.phone:
+            missing = "phone"
+        elif channel == "email" and not row.email:
+            missing = "email"
+        return Item(
+            prospect_id=row.id,
+            name=full_name(row.first_name, row.last_name),
+            company=row.company,
+            title=row.title,
+            phone=row.phone,
+            email=row.email,
+            timezone=row.timezone or self.profile.zone_name,
+            local_time=self._local_time(row, now),
+            status=row.status,
+            cadence=row.cadence,
+            step=step.number if step is not None else None,
+            steps=len(plan.steps) if plan else None,
+            type=kind,
+            channel=channel,
+            due=row.due_on,
+            overdue_days=(day - row.due_on).days,
+            attempts=row.attempts,
+            postponements=row.postponements,
+            missing=missing,
+            callback_on=row.callback_on,
+            **texts,
+        )
+
+    def _local_time(self, row: Prospect, now: datetime) -> str | None:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(row.timezone) if row.timezone else self.profile.zone
+        return self.profile.aware(now).astimezone(zone).strftime("%H:%M")
+
+    def context(self, row: Prospect, plan: Cadence | None, step) -> dict[str, Any]:
+        """What a script template sees."""
+        prospect = {
+            "id": row.id,
+            "first_name": row.first_name,
+            "last_name": row.last_name,
+            "name": full_name(row.first_name, row.last_name),
+            "title": row.title,
+            "company": row.company,
+            "phone": row.phone,
+            "email": row.email,
+            "timezone": row.timezone,
+            "source": row.source,
+            "tags": row.tags,
+            "owner": row.owner,
+            "status": row.status,
+            "fields": dict(row.fields or {}),
+        }
+        step_vars = {}
+        if step is not None:
+            step_vars = {"number": step.number, "day": step.day, "type": step.type, "channel": step.channel, "title": step.title or ""}
+        return {
+            "prospect": prospect,
+            "me": self.profile.me(),
+            "step": step_vars,
+            "steps": len(plan.steps) if plan else 0,
+            "attempts": row.attempts,
+        }
+
+    def _texts(self, row: Prospect, plan: Cadence | None, step, kind: str, note: str) -> dict[str, str | None]:
+        context = self.context(row, plan, step)
+
+        def text(source: str | None) -> str | None:
+            if source is None:
+                return None
+            try:
+                return render(source, context)
+            except CadenceError as exc:
+                return f"[{exc}: fix the cadence file {plan.path if plan else ''}]"
+
+        if kind == "callback":
+            asked = f"They asked to be called back on {row.callback_on.isoformat()}." if row.callback_on else "Follow-up you agreed with them."
+            return {"script": f"{asked} {('Last note: ' + note) if note else ''}".strip()}
+        if step is None:
+            return {"script": ""}
+        lead = ""
+        if kind == "recycle":
+            lead = f"Fired on {row.fired_on.isoformat() if row.fired_on else '?'}; their recycle date has come: start the cadence again.\n"
+        if step.type == "email" or step.fire_channel == "email":
+            return {"script": lead + (text(step.body) or ""), "subject": text(step.subject)}
+        return {"script": lead + (text(step.script) or ""), "voicemail": text(step.voicemail)}
+
+    # ------------------------------------------------------------ logging
+
+    def log(
+        self,
+        ref: str,
+        outcome: Outcome,
+        at: datetime,
+        note: str = "",
+        callback_on: date | None = None,
+        force: bool = False,
+    ) -> Logged:
+        """Record one outcome at instant `at` and move the prospect on; refuses what the engine refuses."""
+        at = self.profile.aware(at)
+        day = self.profile.local_day(at)
+        with self.writing() as session:
+            row = self.find(session, ref)
+            plan = self._plan_of(row)
+            if row.cadence and plan is None and row.status in (Status.ACTIVE.value, Status.SNOOZED.value):
+                self.cadence(row.cadence)  # raises the loader's error: unknown or broken file
+            before = queries.state_of(row)
+            name = full_name(row.first_name, row.last_name)
+            result = engine.log(
+                plan,
+                self.calendar_for(plan),
+                before,
+                outcome,
+                day,
+                callback_on=callback_on,
+                next_on=callback_on if outcome != Outcome.CALLBACK else None,
+                force=force,
+                callback_lead=self.profile.callback_lead,
+                who=name,
+            )
+            touch = result.touch
+            session.add(
+                Touch(
+                    prospect_id=row.id,
+                    at=at.astimezone(timezone.utc),
+                    on=day,
+                    cadence=row.cadence,
+                    step=touch.step,
+                    step_type=touch.step_type,
+                    outcome=outcome.value,
+                    note=note,
+                    attempt=touch.attempt,
+                    after_fire=touch.after_fire,
+                    forced=touch.forced,
+                    owner=self.user or row.owner,
+                    state_before=queries.snapshot(before),
+                )
+            )
+            queries.put_state(row, result.state)
+            row.updated_at = at.astimezone(timezone.utc)
+            after = result.state
+            return Logged(
+                prospect_id=row.id,
+                name=name,
+                outcome=outcome.value,
+                step=touch.step,
+                status=after.status.value,
+                next_step=after.step if after.status == Status.ACTIVE else None,
+                next_due=after.due_on,
+                fired=after.status == Status.FIRED and before.status != Status.FIRED,
+                after_fire=touch.after_fire,
+                forced=force,
+            )
+
+    def undo(self, ref: str | None = None) -> dict[str, Any]:
+        """Remove the last touch (of one prospect, or the last logged at all) and restore the state before it."""
+        with self.writing() as session:
+            prospect_id = self.find(session, ref).id if ref else None
+            touch = queries.last_touch(session, prospect_id, self.user or None)
+            if touch is None:
+                who = f"for {ref!r}" if ref else "yet"
+                raise CadenceError(f"nothing to undo: no touch logged {who}")
+            row = session.get(Prospect, touch.prospect_id)
+            queries.put_state(row, queries.restore(touch.state_before))
+            queries.delete_touch(session, touch.id)
+            return {
+                "prospect_id": row.id,
+                "name": full_name(row.first_name, row.last_name),
+                "removed": {"outcome": touch.outcome, "step": touch.step, "on": touch.on.isoformat()},
+                "status": row.status,
+                "next_step": row.step if row.status == Status.ACTIVE.value else None,
+                "next_due": row.due_on.isoformat() if row.due_on else None,
+            }
+
+    # ------------------------------------------------------------ show
+
+    def show(self, ref: str) -> dict[str, Any]:
+        """The prospect, where they stand, and their touches in order."""
+        with self.reading() as session:
+            row = self.find(session, ref)
+            history = queries.touches(session, row.id)
+        plan = self._plan_of(row)
+        active = row.status == Status.ACTIVE.value
+        next_type = engine.item_type(plan, queries.state_of(row))
+        return {
+            "id": row.id,
+            "name": full_name(row.first_name, row.last_name),
+            "first_name": row.first_name,
+            "last_name": row.last_name,
+            "company": row.company,
+            "title": row.title,
+            "phone": row.phone,
+            "email": row.email,
+            "timezone": row.timezone,
+            "owner": row.owner,
+            "status": row.status,
+            "cadence": row.cadence,
+            "steps": len(plan.steps) if plan else None,
+            "started_on": _iso(row.started_on),
+            "next_step": row.step if active or row.status == Status.SNOOZED.value else None,
+            "next_type": next_type,
+            "next_due": _iso(row.due_on),
+            "callback_on": _iso(row.callback_on),
+            "fired_on": _iso(row.fired_on),
+            "attempts": row.attempts,
+            "postponements": row.postponements,
+            "fields": dict(row.fields or {}),
+            "touches": [
+                {
+                    "at": t.at.astimezone(timezone.utc).isoformat(),
+                    "on": t.on.isoformat(),
+                    "step": t.step,
+                    "type": t.step_type,
+                    "outcome": t.outcome,
+                    "note": t.note,
+                    "after_fire": t.after_fire,
+                    "forced": t.forced,
+                }
+                for t in history
+            ],
+        }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,150 @@
+"""The salesperson's profile: `me.*` in scripts and the settings that shape the day."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Callable
+
+from cadence.errors import CadenceError
+
+
+def _whole_number(value: str) -> str:
+    if not re.fullmatch(r"\d{1,4}", value.strip()):
+        raise CadenceError(f"{value!r} is not a whole number (for example 1 or 3)")
+    return value.strip()
+
+
+def _zone(value: str) -> str:
+    from cadence.contacts import check_timezone
+
+    return check_timezone(value.strip())
+
+
+def _country(value: str) -> str:
+    from cadence.calendar import check_country
+
+    check_country(value.strip())
+    return value.strip().upper()
+
+
+def _region(value: str) -> str:
+    import phonenumbers
+
+    code = value.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise CadenceError(f"unknown phone region {value!r}: use a two-letter country code such as US or GB")
+    return code
+
+
+def _days_off(value: str) -> str:
+    parse_days_off(value)
+    return value.strip()
+
+
+def _cadence_name(value: str) -> str:
+    return value.strip()
+
+
+# Settings with a meaning of their own; any other key is a free `me.*` value.
+SETTINGS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "timezone": ("your IANA time zone; naive --at times are read in it", _zone),
+    "region": ("default country for phone numbers without a +code (e.g. US)", _region),
+    "holidays": ("country whose public holidays business-day cadences skip (e.g. US)", _country),
+    "days_off": ("your own days off: dates or ranges, comma-separated (2026-12-24..2026-12-31)", _days_off),
+    "callback_lead": ("business days before an asked callback date to call (default 1)", _whole_number),
+    "linger_after": ("postponements after which a prospect is flagged lingering (default 3)", _whole_number),
+    "max_calls": ("most calls on one day's list (default: no cap)", _whole_number),
+    "default_cadence": ("cadence for new prospects when none is named (default five-touch-fire)", _cadence_name),
+    "user": ("the current rep, when CADENCE_USER is not set", str.strip),
+}
+ME_DEFAULTS = ("name", "company", "phone", "email", "title")
+
+
+def check_setting(key: str, value: str) -> str:
+    """The value to store for `key`; refuses a malformed value or key."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+        raise CadenceError(f"setting name {key!r} must be lower case letters, digits and _ (e.g. name, phone)")
+    if key in SETTINGS:
+        return SETTINGS[key][1](value)
+    return value
+
+
+def parse_days_off(text: str) -> frozenset[date]:
+    """Dates from '2026-12-24, 2026-12-28..2026-12-31'; refuses anything else."""
+    days: set[date] = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        first, _, last = part.partition("..")
+        try:
+            start = date.fromisoformat(first.strip())
+            end = date.fromisoformat(last.strip()) if last else start
+        except ValueError:
+            raise CadenceError(f"day off {part!r} is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)") from None
+        if end < start:
+            raise CadenceError(f"day-off range {part!r} ends before it starts")
+        while start <= end:
+            days.add(start)
+            start += timedelta(days=1)
+    return frozenset(days)
+
+
+@dataclass
+class Profile:
+    values: dict[str, str] = field(default_factory=dict)
+    system_zone: tzinfo = timezone.utc
+
+    @property
+    def zone(self) -> tzinfo:
+        from zoneinfo import ZoneInfo
+
+        name = self.values.get("timezone")
+        return ZoneInfo(name) if name else self.system_zone
+
+    @property
+    def zone_name(self) -> str:
+        return self.values.get("timezone") or getattr(self.system_zone, "key", None) or "UTC"
+
+    def number(self, key: str, default: int) -> int:
+        value = self.values.get(key, "")
+        return int(value) if value.isdigit() else default
+
+    @property
+    def callback_lead(self) -> int:
+        return self.number("callback_lead", 1)
+
+    @property
+    def linger_after(self) -> int:
+        return self.number("linger_after", 3)
+
+    @property
+    def region(self) -> str:
+        return self.values.get("region") or "US"
+
+    @property
+    def country(self) -> str | None:
+        return self.values.get("holidays") or None
+
+    @property
+    def days_off(self) -> frozenset[date]:
+        return parse_days_off(self.values.get("days_off", ""))
+
+    @property
+    def default_cadence(self) -> str:
+        return self.values.get("default_cadence") or "five-touch-fire"
+
+    def me(self) -> dict[str, str]:
+        """What scripts see as `me.*`."""
+        values = {key: "" for key in ME_DEFAULTS}
+        values.update(self.values)
+        return values
+
+    def aware(self, at: datetime) -> datetime:
+        """`at` with a zone: a naive time is in the salesperson's zone."""
+        return at.replace(tzinfo=self.zone) if at.tzinfo is None else at
+
+    def local_day(self, at: datetime) -> date:
+        """The salesperson's calendar day at instant `at`."""
+        return self.aware(at).astimezone(self.zone).date()

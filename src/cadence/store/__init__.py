@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, opening the database, migrations, and all SQL."""

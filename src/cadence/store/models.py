@@ -1,0 +1,76 @@
+"""The tables. The enrollment state lives on the prospect row so `today` reads indexed columns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+
+class Prospect(SQLModel, table=True):
+    __tablename__ = "prospect"
+    __table_args__ = (
+        Index("ix_prospect_due", "due_on", "status"),
+        Index("ix_prospect_owner_due", "owner", "due_on"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    company: str = ""
+    phone: str = ""
+    email: str = ""
+    phone_key: str = Field(default="", index=True)  # normalised, for finding duplicates
+    email_key: str = Field(default="", index=True)
+    timezone: str = ""
+    source: str = ""
+    tags: str = ""
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    owner: str = ""
+    status: str = Field(default="active", index=True)
+    cadence: Optional[str] = None
+    cadence_version: Optional[str] = None
+    started_on: Optional[date] = None
+    step: Optional[int] = None
+    due_on: Optional[date] = None
+    last_done_on: Optional[date] = None
+    callback_on: Optional[date] = None
+    postponements: int = 0
+    attempts: int = 0
+    fired_on: Optional[date] = None
+    paused_on: Optional[date] = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Touch(SQLModel, table=True):
+    __tablename__ = "touch"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(foreign_key="prospect.id", index=True)
+    at: datetime  # UTC
+    on: date  # the salesperson's calendar day
+    cadence: Optional[str] = None
+    step: Optional[int] = None
+    step_type: Optional[str] = None
+    outcome: str
+    note: str = ""
+    attempt: bool = True
+    after_fire: bool = False
+    forced: bool = False
+    owner: str = ""
+    # The prospect's state before this touch, so undo restores it exactly.
+    state_before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Setting(SQLModel, table=True):
+    """One value of a salesperson's profile (`me.*`); owner '' is the single-user profile."""
+
+    __tablename__ = "setting"
+
+    owner: str = Field(default="", primary_key=True)
+    key: str = Field(primary_key=True)
+    value: str = ""

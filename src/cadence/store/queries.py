@@ -1,0 +1,172 @@
+"""All SQL the domain needs, as small functions over a session."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, fields
+from datetime import date
+from typing import Iterable, Sequence
+
+from sqlalchemy import delete, func, or_, select
+from sqlmodel import Session
+
+from cadence.engine import State, Status
+from cadence.store.models import Prospect, Setting, Touch
+
+# Statuses that can have something on the day's list.
+LISTED = (
+    Status.ACTIVE.value,
+    Status.SNOOZED.value,
+    Status.ENGAGED.value,
+    Status.CONVERTED.value,
+    Status.FIRED.value,
+)
+STATE_FIELDS = tuple(f.name for f in fields(State))
+
+
+def state_of(row: Prospect) -> State:
+    """The engine's view of a prospect row."""
+    values = {name: getattr(row, name) for name in STATE_FIELDS}
+    values["status"] = Status(values["status"])
+    return State(**values)
+
+
+def put_state(row: Prospect, state: State) -> None:
+    """Copy a state onto the prospect row."""
+    for name, value in asdict(state).items():
+        setattr(row, name, value.value if isinstance(value, Status) else value)
+
+
+def snapshot(state: State) -> dict:
+    """The state as JSON-safe values, stored with each touch for undo."""
+    out = {}
+    for name, value in asdict(state).items():
+        out[name] = value.isoformat() if isinstance(value, date) else (value.value if isinstance(value, Status) else value)
+    return out
+
+
+def restore(data: dict) -> State:
+    """The state saved by `snapshot`."""
+    values = {}
+    for name in STATE_FIELDS:
+        value = data.get(name)
+        if name.endswith("_on") and value:
+            value = date.fromisoformat(value)
+        values[name] = value
+    values["status"] = Status(values["status"])
+    values["postponements"] = values["postponements"] or 0
+    values["attempts"] = values["attempts"] or 0
+    return State(**values)
+
+
+# ---------------------------------------------------------------- profile
+
+
+def profile(session: Session, owner: str) -> dict[str, str]:
+    """The profile settings of `owner`, over the shared ('') ones."""
+    result = session.execute(select(Setting.owner, Setting.key, Setting.value).where(Setting.owner.in_(["", owner])))
+    merged: dict[str, str] = {}
+    for _owner, key, value in sorted(result, key=lambda r: r[0] != ""):
+        merged[key] = value
+    return merged
+
+
+def set_setting(session: Session, owner: str, key: str, value: str | None) -> None:
+    """Store one profile value; None removes it."""
+    row = session.get(Setting, (owner, key))
+    if value is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        session.add(Setting(owner=owner, key=key, value=value))
+    else:
+        row.value = value
+
+
+# ---------------------------------------------------------------- prospects
+
+
+def by_reference(session: Session, ref: str, phone_key: str, owner: str | None) -> list[Prospect]:
+    """Prospects matching an id, an email, a phone or a part of the name (best matches only)."""
+    ref = ref.strip()
+    scoped = select(Prospect)
+    if owner:
+        scoped = scoped.where(Prospect.owner == owner)
+    if ref.isdigit():
+        row = session.execute(scoped.where(Prospect.id == int(ref))).scalars().first()
+        if row is not None:
+            return [row]
+    if "@" in ref:
+        return list(session.execute(scoped.where(Prospect.email_key == ref.lower())).scalars())
+    if phone_key and re.fullmatch(r"[\d\s()+.\-;=ext]+", ref, re.I):
+        found = list(session.execute(scoped.where(Prospect.phone_key == phone_key)).scalars())
+        if found:
+            return found
+    name = func.lower(Prospect.first_name + " " + Prospect.last_name)
+    exact = list(session.execute(scoped.where(name == ref.lower()).limit(20)).scalars())
+    if exact:
+        return exact
+    pattern = "%" + ref.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(
+        session.execute(
+            scoped.where(or_(name.like(pattern, escape="\\"), func.lower(Prospect.company).like(pattern, escape="\\")))
+            .order_by(Prospect.id)
+            .limit(20)
+        ).scalars()
+    )
+
+
+def due(session: Session, on: date, owner: str | None) -> Sequence[Prospect]:
+    """Prospects with something due on or before `on`, oldest first (an indexed range scan)."""
+    query = select(Prospect).where(Prospect.due_on <= on, Prospect.status.in_(LISTED))
+    if owner:
+        query = query.where(Prospect.owner == owner)
+    return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
+
+
+def matching_contacts(session: Session, emails: Iterable[str], phones: Iterable[str]) -> list[Prospect]:
+    """Prospects whose email or phone key is among those given."""
+    emails, phones = [e for e in emails if e], [p for p in phones if p]
+    found: list[Prospect] = []
+    for column, values in ((Prospect.email_key, emails), (Prospect.phone_key, phones)):
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            found.extend(session.execute(select(Prospect).where(column.in_(chunk))).scalars())
+    return found
+
+
+# ---------------------------------------------------------------- touches
+
+
+def touches(session: Session, prospect_id: int) -> Sequence[Touch]:
+    """The prospect's touches in the order they were logged."""
+    return session.execute(select(Touch).where(Touch.prospect_id == prospect_id).order_by(Touch.id)).scalars().all()
+
+
+def last_touch(session: Session, prospect_id: int | None, owner: str | None) -> Touch | None:
+    """The most recent touch of one prospect, or of anyone (of this owner) when None."""
+    query = select(Touch)
+    if prospect_id is not None:
+        query = query.where(Touch.prospect_id == prospect_id)
+    elif owner:
+        query = query.where(Touch.owner == owner)
+    return session.execute(query.order_by(Touch.id.desc()).limit(1)).scalars().first()
+
+
+def last_notes(session: Session, prospect_ids: Sequence[int]) -> dict[int, str]:
+    """The latest non-empty note of each prospect."""
+    if not prospect_ids:
+        return {}
+    newest = (
+        select(Touch.prospect_id, func.max(Touch.id).label("id"))
+        .where(Touch.prospect_id.in_(prospect_ids), Touch.note != "")
+        .group_by(Touch.prospect_id)
+        .subquery()
+    )
+    rows = session.execute(select(Touch.prospect_id, Touch.note).join(newest, Touch.id == newest.c.id))
+    return {pid: note for pid, note in rows}
+
+
+def delete_touch(session: Session, touch_id: int) -> None:
+    session.execute(delete(Touch).where(Touch.id == touch_id))
