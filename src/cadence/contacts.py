@@ -126,3 +126,18 @@ def check_timezone(name: str) -> str:
     if not valid_timezone(name):
         raise CadenceError(f"unknown time zone {name!r}: use an IANA name such as America/New_York or Europe/London")
     return name
+
+
+def zone_for_phone(phone: str) -> str:
+    """The IANA zone of a valid E.164 number when its area has exactly one, else ''."""
+    if not phone.startswith("+"):
+        return ""
+    import phonenumbers
+    from phonenumbers import timezone as number_zones
+
+    try:
+        number = phonenumbers.parse(phone.split(";")[0])
+    except phonenumbers.NumberParseException:
+        return ""
+    zones = [z for z in number_zones.time_zones_for_number(number) if z != "Etc/Unknown"]
+    return zones[0] if len(zones) == 1 else ""
