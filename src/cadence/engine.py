@@ -157,7 +157,9 @@ def due_after(plan: Plan, calendar: Calendar, started_on: date, step: int, done_
     The planned gap is kept after the actual day, and never earlier than the plan.
     """
     gap = plan.steps[step - 1].day - plan.steps[step - 2].day
-    return max(calendar.add(done_on, gap), planned_on(plan, calendar, started_on, step))
+    # roll_forward: a same-day step (gap 0) done on a weekend is due on the next working day.
+    after = calendar.roll_forward(calendar.add(done_on, gap))
+    return max(after, planned_on(plan, calendar, started_on, step))
 
 
 def item_type(plan: Plan | None, state: State) -> str | None:
