@@ -318,7 +318,7 @@ def _done_step(plan: Plan, calendar: Calendar, state: State, on: date) -> State:
         due = due_after(plan, calendar, state.started_on, step + 1, on)
         return replace(state, step=step + 1, due_on=due, last_done_on=on)
     if plan.steps[-1].type == "fire":
-        recycle = on + plan.recycle_after if plan.recycle_after else None
+        recycle = calendar.roll_forward(on + plan.recycle_after) if plan.recycle_after else None
         return replace(
             state, status=Status.FIRED, step=None, due_on=recycle, fired_on=on, last_done_on=on
         )
