@@ -260,7 +260,9 @@ def _effect(
                 f"callback date {callback_on.isoformat()} is in the past; give a date from "
                 f"{on.isoformat()} on"
             )
-        early = max(on, calendar.subtract(callback_on, callback_lead))
+        # The lead is in business days even when the cadence counts calendar days.
+        business = calendar if calendar.business else replace(calendar, business=True)
+        early = max(on, business.subtract(callback_on, callback_lead))
         return replace(
             state,
             status=Status.SNOOZED,
