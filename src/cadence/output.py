@@ -64,6 +64,13 @@ def _item(item: Any) -> None:
         console.print(f"  [red]overdue {plural(item.overdue_days, 'day')} (due {item.due.isoformat()})[/red]")
     if item.type == "callback" and item.callback_on:
         console.print(f"  callback asked for {item.callback_on.isoformat()}")
+    if getattr(item, "outside_hours", False):
+        console.print(f"  [yellow]outside their calling hours right now ({item.local_time} local)[/yellow]")
+    if getattr(item, "lingering", False):
+        console.print(
+            f"  [magenta]lingering: postponed {plural(item.postponements, 'time')}. Ask whether there is a real "
+            "possibility of doing business soon; if not, qualify them out (log disqualified).[/magenta]"
+        )
     if fire:
         console.print("  [bold red]Last touch: leave the fire message, then they are off your list.[/bold red]")
     if item.subject:
@@ -176,3 +183,31 @@ def cadence_detail(cadence: Any) -> None:
             if text:
                 console.print(f"  {key}:")
                 console.print(_indent(text.strip()))
+
+
+def work_item(item: Any, position: int, total: int) -> None:
+    """One item of the guided session."""
+    console.print()
+    console.rule(f"[bold]{position} of {total}[/bold]", align="left")
+    _item(item)
+
+
+def work_summary(summary: dict) -> None:
+    console.print()
+    console.print(
+        f"Session: {plural(summary['calls'], 'call')}, {plural(summary['voicemails'], 'voicemail')}, "
+        f"{plural(summary['connects'], 'connect')}, {plural(summary['meetings'], 'meeting')}, "
+        f"{plural(summary['emails'], 'email')} sent, {summary['fired']} fired, {summary['skipped']} skipped."
+    )
+
+
+def lingering(rows: list[dict]) -> None:
+    if not rows:
+        console.print("No lingering prospects.")
+        return
+    table = Table(show_edge=False, title="Lingering: ask if there is a real possibility; if not, qualify them out")
+    for column in ("id", "name", "company", "postponed", "status", "next due"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["prospect_id"]), escape(row["name"]), escape(row["company"]), str(row["postponements"]), row["status"], row["next_due"] or "")
+    console.print(table)

@@ -12,9 +12,9 @@ from typing import Any, Iterator
 
 from sqlmodel import Session
 
-from cadence import engine
+from cadence import engine, worklist
 from cadence.cadences import Cadence, Library, render
-from cadence.contacts import check_timezone, full_name, normalise_email, normalise_phone, phone_key
+from cadence.contacts import check_timezone, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
 from cadence.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from cadence.profile import Profile, check_setting
@@ -63,6 +63,8 @@ class Item:
     subject: str | None = None
     missing: str | None = None
     callback_on: date | None = None
+    lingering: bool = False
+    outside_hours: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -184,7 +186,7 @@ class Pipeline:
             email=email.text,
             phone_key=phone.key,
             email_key=email.key,
-            timezone=person.timezone or "",
+            timezone=person.timezone or zone_for_phone(phone.text),
             source=person.source,
             tags=person.tags,
             fields=dict(person.fields),
@@ -230,7 +232,13 @@ class Pipeline:
             callbacks = [r.id for r in rows if r.status != Status.ACTIVE.value]
             notes = queries.last_notes(session, callbacks)
         items = [self._item(row, day, now, notes.get(row.id, "")) for row in rows]
-        return [item for item in items if item is not None]
+        return worklist.order([item for item in items if item is not None], self.profile.aware(now))
+
+    def today_capped(self, now: datetime, on: date | None = None, max_calls: int | None = None) -> worklist.Capped:
+        """The day's list with calls capped at `max_calls` (default: the profile's max_calls)."""
+        day = on or self.profile.local_day(now)
+        limit = max_calls if max_calls is not None else self.profile.max_calls
+        return worklist.cap_calls(self.today(now, on=day), limit, self.calendar_for(None).add(day, 1))
 
     def _item(self, row: Prospect, day: date, now: datetime, note: str) -> Item | None:
         plan = self._plan_of(row)
@@ -245,6 +253,7 @@ class Pipeline:
             step = plan.steps[row.step - 1]  # the step due, or the one a callback interrupted
         channel = step.channel if step is not None and kind != "callback" else "phone"
         texts = self._texts(row, plan, step, kind, note)
+        local_time = self._local_time(row, now)
         missing = None
         if channel == "phone" and not row.phone:
             missing = "phone"
@@ -258,7 +267,7 @@ class Pipeline:
             phone=row.phone,
             email=row.email,
             timezone=row.timezone or self.profile.zone_name,
-            local_time=self._local_time(row, now),
+            local_time=local_time,
             status=row.status,
             cadence=row.cadence,
             step=step.number if step is not None else None,
@@ -271,6 +280,8 @@ class Pipeline:
             postponements=row.postponements,
             missing=missing,
             callback_on=row.callback_on,
+            lingering=engine.lingering(state, self.profile.linger_after),
+            outside_hours=not worklist.in_window(local_time, self.profile.calling_hours),
             **texts,
         )
 
@@ -320,14 +331,14 @@ class Pipeline:
             except CadenceError as exc:
                 return f"[{exc}: fix the cadence file {plan.path if plan else ''}]"
 
-        if kind == "callback":
-            asked = f"They asked to be called back on {row.callback_on.isoformat()}." if row.callback_on else "Follow-up you agreed with them."
-            return {"script": f"{asked} {('Last note: ' + note) if note else ''}".strip()}
-        if step is None:
-            return {"script": ""}
         lead = ""
-        if kind == "recycle":
+        if kind == "callback":
+            asked = f"They asked to be called back on {row.callback_on.isoformat()}." if row.callback_on else "The follow-up you agreed with them."
+            lead = f"{asked} {('Last note: ' + note) if note else ''}".strip() + "\n"
+        elif kind == "recycle":
             lead = f"Fired on {row.fired_on.isoformat() if row.fired_on else '?'}; their recycle date has come: start the cadence again.\n"
+        if step is None or (kind == "callback" and step.channel != "phone"):
+            return {"script": lead.strip()}
         if step.type == "email" or step.fire_channel == "email":
             return {"script": lead + (text(step.body) or ""), "subject": text(step.subject)}
         return {"script": lead + (text(step.script) or ""), "voicemail": text(step.voicemail)}
@@ -451,6 +462,7 @@ class Pipeline:
             "fired_on": _iso(row.fired_on),
             "attempts": row.attempts,
             "postponements": row.postponements,
+            "lingering": engine.lingering(queries.state_of(row), self.profile.linger_after),
             "fields": dict(row.fields or {}),
             "touches": [
                 {

@@ -43,6 +43,13 @@ def _days_off(value: str) -> str:
     return value.strip()
 
 
+def _hours(value: str) -> str:
+    match = re.fullmatch(r"\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-4]):([0-5]\d)\s*", value)
+    if not match or match.group(1, 2) >= match.group(3, 4):
+        raise CadenceError(f"calling hours {value!r} must look like 09:00-17:00 (start before end)")
+    return f"{match.group(1)}:{match.group(2)}-{match.group(3)}:{match.group(4)}"
+
+
 def _cadence_name(value: str) -> str:
     return value.strip()
 
@@ -55,6 +62,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], str]]] = {
     "days_off": ("your own days off: dates or ranges, comma-separated (2026-12-24..2026-12-31)", _days_off),
     "callback_lead": ("business days before an asked callback date to call (default 1)", _whole_number),
     "linger_after": ("postponements after which a prospect is flagged lingering (default 3)", _whole_number),
+    "calling_hours": ("prospects' local hours when calls are welcome (default 09:00-17:00)", _hours),
     "max_calls": ("most calls on one day's list (default: no cap)", _whole_number),
     "default_cadence": ("cadence for new prospects when none is named (default five-touch-fire)", _cadence_name),
     "user": ("the current rep, when CADENCE_USER is not set", str.strip),
@@ -132,12 +140,22 @@ class Profile:
         return parse_days_off(self.values.get("days_off", ""))
 
     @property
+    def calling_hours(self) -> str:
+        return self.values.get("calling_hours") or "09:00-17:00"
+
+    @property
+    def max_calls(self) -> int | None:
+        value = self.values.get("max_calls", "")
+        return int(value) if value.isdigit() else None
+
+    @property
     def default_cadence(self) -> str:
         return self.values.get("default_cadence") or "five-touch-fire"
 
     def me(self) -> dict[str, str]:
         """What scripts see as `me.*`."""
-        values = {key: "" for key in ME_DEFAULTS}
+        # A visible reminder beats a blank in the middle of a call.
+        values = {key: f"[your {key}]" for key in ME_DEFAULTS}
         values.update(self.values)
         return values
 

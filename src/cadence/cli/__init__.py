@@ -52,9 +52,10 @@ def _options(
     ctx.obj = {"db": db}
 
 
-from cadence.cli import cadences_cmd, daily, me  # noqa: E402  (registers commands)
+from cadence.cli import cadences_cmd, daily, me, working  # noqa: E402  (registers commands)
 
 daily.register(app)
+working.register(app)
 app.add_typer(cadences_cmd.app, name="cadences")
 app.add_typer(me.app, name="me")
 

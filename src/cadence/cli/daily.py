@@ -65,19 +65,23 @@ def today(
     ctx: typer.Context,
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day to list (YYYY-MM-DD; default today)."),
     at: Optional[str] = AT,
+    max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Keep the day to N calls (fire steps, callbacks and the most overdue first); the rest wait. Default: profile max_calls, else no cap."),
     json_out: bool = JSON,
 ) -> None:
-    """Who to call or email today: overdue first, with step, attempts and script."""
+    """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
     from cadence import output
 
     pipe = pipeline(ctx)
     day = parse_date(date)
     instant = clock(at, day)
-    items = pipe.today(instant, on=day)
+    shown_day = day or pipe.profile.local_day(instant)
+    capped = pipe.today_capped(instant, day, max_calls)
+    if capped.deferred:
+        typer.echo(f"{len(capped.deferred)} calls deferred to {capped.deferred_to.isoformat()} (max {max_calls if max_calls is not None else pipe.profile.max_calls} calls a day)", err=True)
     if json_out:
-        print_json([item.to_json() for item in items])
+        print_json([item.to_json() for item in capped.items])
     else:
-        output.today(items, day or pipe.profile.local_day(instant))
+        output.today(capped.items, shown_day)
 
 
 def log(
@@ -86,7 +90,7 @@ def log(
     outcome: str = typer.Argument(..., help="no-answer, voicemail, gatekeeper, sent, connected, meeting, callback, replied, not-interested, disqualified, bad-number, bounced, do-not-contact (aliases: na, vm, gk, conn, mtg, cb, ni, dq, dnc)."),
     at: Optional[str] = AT,
     note: str = typer.Option("", "--note", help="A note kept with the touch."),
-    on: Optional[str] = typer.Option(None, "--on", metavar="DATE", help="Callback date (callback) or next date (connected, replied, meeting)."),
+    on: Optional[str] = typer.Option(None, "--on", metavar="DATE", help="Callback date (callback) or next date (connected, replied, meeting): YYYY-MM-DD, tomorrow, friday, in 3 days, in 2 weeks, in a month, next month, in 6 months."),
     force: bool = typer.Option(False, "--force", help="Log even when no step is due, or the prospect was fired."),
     json_out: bool = JSON,
 ) -> None:
@@ -94,9 +98,13 @@ def log(
     from cadence import output
     from cadence.engine import parse_outcome
 
+    from cadence.dates import parse_day
+
     pipe = pipeline(ctx)
     kind = parse_outcome(outcome)
-    result = pipe.log(prospect, kind, clock(at), note=note, callback_on=parse_date(on, "--on"), force=force)
+    instant = clock(at)
+    on_day = parse_day(on, pipe.profile.local_day(instant)) if on is not None else None
+    result = pipe.log(prospect, kind, instant, note=note, callback_on=on_day, force=force)
     if json_out:
         print_json(result.to_json())
     else:

@@ -125,6 +125,25 @@ def due(session: Session, on: date, owner: str | None) -> Sequence[Prospect]:
     return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
 
 
+def due_between(session: Session, first: date, last: date, owner: str | None) -> Sequence[Prospect]:
+    """Listed prospects whose next item is due from `first` to `last`."""
+    query = select(Prospect).where(Prospect.due_on >= first, Prospect.due_on <= last, Prospect.status.in_(LISTED))
+    if owner:
+        query = query.where(Prospect.owner == owner)
+    return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
+
+
+def lingering(session: Session, linger_after: int, owner: str | None) -> Sequence[Prospect]:
+    """Prospects still in play who postponed `linger_after` times or more."""
+    query = select(Prospect).where(
+        Prospect.postponements >= max(1, linger_after),
+        Prospect.status.in_(LISTED + (Status.PAUSED.value,)),
+    )
+    if owner:
+        query = query.where(Prospect.owner == owner)
+    return session.execute(query.order_by(Prospect.postponements.desc(), Prospect.id)).scalars().all()
+
+
 def matching_contacts(session: Session, emails: Iterable[str], phones: Iterable[str]) -> list[Prospect]:
     """Prospects whose email or phone key is among those given."""
     emails, phones = [e for e in emails if e], [p for p in phones if p]

@@ -1,0 +1,234 @@
+"""Working the list: the guided session, pause/resume/snooze/enroll, time away, lingering prospects."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from cadence.cli.common import clock, now, parse_at, parse_date, pipeline, print_json
+
+JSON = typer.Option(False, "--json", help="Print JSON only.")
+AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
+
+
+def work(
+    ctx: typer.Context,
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today)."),
+    at: Optional[str] = AT,
+    max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Cap the calls as `today --max-calls` does."),
+) -> None:
+    """Walk today's list one prospect at a time and log each outcome with a keystroke.
+
+    When standard input is not a terminal, reads one answer per line: an outcome
+    (key, name or alias), skip, undo or quit; after an outcome a note line (empty
+    for none) and, for a callback, a date line.
+    """
+    from cadence import output
+    from cadence.worklist import WorkSession
+
+    pipe = pipeline(ctx)
+    day = parse_date(date)
+    fixed = parse_at(at) if at else (clock(None, day) if day else None)
+    instant = fixed or now()
+    capped = pipe.today_capped(instant, day, max_calls)
+    session = WorkSession(pipe, capped.items, clock=lambda: fixed or now())
+    answers = _Answers()
+    try:
+        _walk(session, answers, pipe, output)
+    except KeyboardInterrupt:
+        output.work_summary(session.summary())
+        raise typer.Exit(130) from None
+    output.work_summary(session.summary())
+
+
+def _walk(session, answers, pipe, output) -> None:
+    from cadence.dates import parse_day
+    from cadence.engine import Outcome
+    from cadence.errors import CadenceError
+    from cadence.worklist import legend, read_answer
+
+    if session.current() is None:
+        output.console.print("Nothing due to work through.")
+        return
+    shown = None
+    while (item := session.current()) is not None:
+        if shown is not session.index:
+            output.work_item(item, session.index + 1, len(session.items))
+            output.console.print(legend())
+            shown = session.index
+        raw = answers.key("outcome")
+        if raw is None:
+            return  # end of input: everything logged so far is kept
+        answer = read_answer(raw)
+        if answer is None:
+            output.errors.print(f"{raw.strip()!r} is not in the legend; try again")
+            continue
+        if answer == "quit":
+            return
+        if answer == "skip":
+            session.skip()
+            continue
+        if answer == "undo":
+            try:
+                undone = session.undo()
+                output.console.print(f"Undid {undone.outcome} for {undone.name}.")
+                shown = None
+            except CadenceError as exc:
+                output.errors.print(f"error: {exc}")
+            continue
+        note = answers.line("note (Enter for none)")
+        if note is None:
+            return
+        on_day = None
+        if answer == Outcome.CALLBACK:
+            while on_day is None:
+                text = answers.line("callback date (e.g. 2026-12-07, friday, in 2 weeks)")
+                if text is None:
+                    return
+                try:
+                    on_day = parse_day(text, pipe.profile.local_day(session.clock()))
+                except CadenceError as exc:
+                    output.errors.print(f"error: {exc}")
+        try:
+            result = session.log(answer, note=note.strip(), on=on_day)
+        except CadenceError as exc:
+            output.errors.print(f"error: {exc}")
+            session.skip()
+            continue
+        output.logged(result)
+
+
+class _Answers:
+    """Keystrokes from a terminal, or one answer per line from a pipe."""
+
+    def __init__(self):
+        self.interactive = sys.stdin.isatty()
+
+    def key(self, prompt: str) -> str | None:
+        if self.interactive:
+            import click
+
+            try:
+                char = click.getchar()
+            except EOFError:
+                return None
+            if char in ("\x03",):
+                raise KeyboardInterrupt
+            if char in ("\x04",):
+                return None
+            return char
+        return self._readline()
+
+    def line(self, prompt: str) -> str | None:
+        if self.interactive:
+            try:
+                return input(f"{prompt}: ")
+            except EOFError:
+                return None
+        return self._readline()
+
+    @staticmethod
+    def _readline() -> str | None:
+        line = sys.stdin.readline()
+        return None if line == "" else line.rstrip("\r\n")
+
+
+def _day_at(pipe, at: str | None, date: str | None = None):
+    day = parse_date(date)
+    return day or pipe.profile.local_day(clock(at))
+
+
+def pause(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, json_out: bool = JSON) -> None:
+    """Take a prospect off the list until `cadence resume`."""
+    from cadence import planning
+
+    pipe = pipeline(ctx)
+    _report(planning.pause(pipe, prospect, _day_at(pipe, at)), json_out, "Paused")
+
+
+def resume(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, json_out: bool = JSON) -> None:
+    """Put a paused prospect back on the list; their due dates move on by the days paused."""
+    from cadence import planning
+
+    pipe = pipeline(ctx)
+    _report(planning.resume(pipe, prospect, _day_at(pipe, at)), json_out, "Resumed")
+
+
+def snooze(
+    ctx: typer.Context,
+    prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."),
+    until: str = typer.Option(..., "--until", metavar="DATE", help="Back on the list this day: YYYY-MM-DD, monday, in 2 weeks, next month..."),
+    at: Optional[str] = AT,
+    json_out: bool = JSON,
+) -> None:
+    """Put a prospect off until a day you choose (not counted as their postponement)."""
+    from cadence import planning
+    from cadence.dates import parse_day
+
+    pipe = pipeline(ctx)
+    day = _day_at(pipe, at)
+    _report(planning.snooze(pipe, prospect, parse_day(until, day, "--until"), day), json_out, "Snoozed")
+
+
+def enroll(
+    ctx: typer.Context,
+    prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."),
+    cadence: str = typer.Option(..., "--cadence", help="The cadence to start."),
+    start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 (default today)."),
+    force: bool = typer.Option(False, "--force", help="Move a prospect out of another cadence, or re-enroll a fired one."),
+    at: Optional[str] = AT,
+    json_out: bool = JSON,
+) -> None:
+    """Start a prospect on a cadence (never silently moves or revives one)."""
+    from cadence import planning
+
+    pipe = pipeline(ctx)
+    day = parse_date(start, "--start") or _day_at(pipe, at)
+    _report(planning.enroll(pipe, prospect, cadence, day, force), json_out, "Enrolled")
+
+
+def away(
+    ctx: typer.Context,
+    first: str = typer.Option(..., "--from", metavar="DATE", help="First day away."),
+    last: str = typer.Option(..., "--to", metavar="DATE", help="Last day away."),
+    json_out: bool = JSON,
+) -> None:
+    """Time away: move every step due in the range to after it, keeping spacing."""
+    from cadence import planning
+
+    result = planning.away(pipeline(ctx), parse_date(first, "--from"), parse_date(last, "--to"))
+    if json_out:
+        print_json(result)
+    else:
+        typer.echo(f"Moved {result['moved']} due items out of {result['from']}..{result['to']}; those days are now days off.")
+
+
+def lingering(ctx: typer.Context, json_out: bool = JSON) -> None:
+    """Prospects who keep postponing: ask whether there is a real possibility, or qualify them out."""
+    from cadence import output, planning
+
+    rows = planning.lingering(pipeline(ctx))
+    if json_out:
+        print_json(rows)
+    else:
+        output.lingering(rows)
+
+
+def _report(result: dict, json_out: bool, verb: str) -> None:
+    if json_out:
+        print_json(result)
+        return
+    due = f", next due {result['next_due']}" if result["next_due"] else ""
+    typer.echo(f"{verb} #{result['prospect_id']} {result['name']}: now {result['status']}{due}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(work)
+    app.command()(pause)
+    app.command()(resume)
+    app.command()(snooze)
+    app.command()(enroll)
+    app.command()(away)
+    app.command()(lingering)

@@ -1,0 +1,157 @@
+"""Shaping and working the day's list: follow-the-sun order, a cap on calls, the guided session."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable
+
+from cadence.engine import Outcome, parse_outcome
+from cadence.errors import CadenceError
+
+# One keystroke per outcome in the guided session, shown as its legend.
+KEYS: dict[str, Outcome] = {
+    "v": Outcome.VOICEMAIL,
+    "n": Outcome.NO_ANSWER,
+    "g": Outcome.GATEKEEPER,
+    "e": Outcome.SENT,
+    "c": Outcome.CONNECTED,
+    "m": Outcome.MEETING,
+    "b": Outcome.CALLBACK,
+    "r": Outcome.REPLIED,
+    "i": Outcome.NOT_INTERESTED,
+    "d": Outcome.DISQUALIFIED,
+    "x": Outcome.BAD_NUMBER,
+    "o": Outcome.BOUNCED,
+    "!": Outcome.DO_NOT_CONTACT,
+}
+CONTROLS = {"s": "skip", "u": "undo", "q": "quit"}
+CONTROL_WORDS = {"skip": "skip", "undo": "undo", "back": "undo", "quit": "quit", "exit": "quit"}
+
+
+def _offset_minutes(zone_name: str, now: datetime) -> int:
+    from zoneinfo import ZoneInfo
+
+    try:
+        offset = now.astimezone(ZoneInfo(zone_name)).utcoffset()
+    except Exception:  # noqa: BLE001 - an unknown zone sorts as UTC
+        return 0
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+def order(items: list, now: datetime) -> list:
+    """Overdue first (oldest first), then east to west so calls follow the sun, then by id."""
+    offsets = {zone: _offset_minutes(zone, now) for zone in {i.timezone for i in items}}
+    return sorted(
+        items,
+        key=lambda i: (i.overdue_days <= 0, i.due if i.overdue_days > 0 else date.min, -offsets[i.timezone], i.prospect_id),
+    )
+
+
+def in_window(local: str | None, window: str) -> bool:
+    """True when HH:MM `local` is inside 'HH:MM-HH:MM' (the end excluded)."""
+    if not local:
+        return True
+    start, _, end = window.partition("-")
+    return start.strip() <= local < end.strip()
+
+
+@dataclass
+class Capped:
+    items: list
+    deferred: list
+    deferred_to: date | None
+
+
+def cap_calls(items: list, max_calls: int | None, next_day: date) -> Capped:
+    """Keep at most `max_calls` calls: fire steps, callbacks, then the most overdue; emails are not capped.
+
+    Nothing is written: deferred items simply stay due and come back tomorrow.
+    """
+    if not max_calls or max_calls < 0:
+        return Capped(items, [], None)
+    calls = [i for i in items if i.channel == "phone"]
+    if len(calls) <= max_calls:
+        return Capped(items, [], None)
+    ranked = sorted(
+        calls,
+        key=lambda i: (i.type != "fire", i.type != "callback", -i.overdue_days, calls.index(i)),
+    )
+    kept = {id(i) for i in ranked[:max_calls]}
+    deferred = [i for i in calls if id(i) not in kept]
+    return Capped([i for i in items if i.channel != "phone" or id(i) in kept], deferred, next_day)
+
+
+def read_answer(text: str) -> Outcome | str | None:
+    """An outcome, 'skip', 'undo' or 'quit' from a keystroke or a word; None when it is neither."""
+    word = text.strip()
+    if not word:
+        return None
+    if word in KEYS:
+        return KEYS[word]
+    if word.lower() in CONTROLS:
+        return CONTROLS[word.lower()]
+    if word.lower() in CONTROL_WORDS:
+        return CONTROL_WORDS[word.lower()]
+    try:
+        return parse_outcome(word)
+    except CadenceError:
+        return None
+
+
+def legend() -> str:
+    """The keys of the guided session, one line."""
+    keys = [f"{key} {outcome.value}" for key, outcome in KEYS.items()]
+    keys += [f"{key} {word}" for key, word in CONTROLS.items()]
+    return "  ".join(keys)
+
+
+@dataclass
+class WorkSession:
+    """Walks a list one item at a time; each outcome is logged (and committed) at once."""
+
+    pipe: Any
+    items: list
+    clock: Callable[[], datetime]
+    index: int = 0
+    done: list = field(default_factory=list)  # (item index, Logged) in the order logged
+    skipped: int = 0
+
+    def current(self):
+        return self.items[self.index] if self.index < len(self.items) else None
+
+    def log(self, outcome: Outcome, note: str = "", on: date | None = None):
+        """Log `outcome` for the current item and move on; refuses what `log` refuses."""
+        item = self.current()
+        result = self.pipe.log(str(item.prospect_id), outcome, self.clock(), note=note, callback_on=on)
+        self.done.append((self.index, result, item))
+        self.index += 1
+        return result
+
+    def skip(self) -> None:
+        self.skipped += 1
+        self.index += 1
+
+    def undo(self):
+        """Take back the last outcome logged in this session and return to that item."""
+        if not self.done:
+            raise CadenceError("nothing logged in this session to undo")
+        index, result, item = self.done.pop()
+        self.pipe.undo(str(result.prospect_id))
+        self.index = index
+        return result
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(result.outcome for _, result, _ in self.done)
+        calls = sum(1 for _, result, item in self.done if item.channel == "phone" and result.outcome not in ("replied", "disqualified", "do-not-contact"))
+        return {
+            "logged": len(self.done),
+            "calls": calls,
+            "voicemails": counts["voicemail"],
+            "connects": counts["connected"] + counts["meeting"],
+            "meetings": counts["meeting"],
+            "emails": counts["sent"],
+            "fired": sum(1 for _, result, _ in self.done if result.fired),
+            "skipped": self.skipped,
+        }
