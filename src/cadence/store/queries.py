@@ -119,7 +119,11 @@ def by_reference(session: Session, ref: str, phone_key: str, owner: str | None) 
 
 def due(session: Session, on: date, owner: str | None) -> Sequence[Prospect]:
     """Prospects with something due on or before `on`, oldest first (an indexed range scan)."""
-    query = select(Prospect).where(Prospect.due_on <= on, Prospect.status.in_(LISTED))
+    # NOT IN the complement, not IN LISTED: SQLite's planner prefers equality on
+    # ix_prospect_status for an IN list, which scans every fired prospect; NOT IN
+    # leaves it the due_on range of ix_prospect_due, whose status column filters.
+    unlisted = tuple(s.value for s in Status if s.value not in LISTED)
+    query = select(Prospect).where(Prospect.due_on <= on, Prospect.status.not_in(unlisted))
     if owner:
         query = query.where(Prospect.owner == owner)
     return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
