@@ -17,6 +17,7 @@ TYPE_LABEL = {
     "no-message-call": "call, no message",
     "email": "email",
     "fire": "FIRE",
+    "task": "task",
     "callback": "callback",
     "recycle": "recycle: start again",
 }
@@ -34,7 +35,7 @@ def today(items: list, day: date) -> None:
     if not items:
         console.print("Nothing due. Import leads with `cadence import FILE.csv` or add one with `cadence add`.")
         return
-    for title, channel in (("CALLS", "phone"), ("EMAILS", "email")):
+    for title, channel in (("CALLS", "phone"), ("EMAILS", "email"), ("TASKS", "task")):
         group = [i for i in items if i.channel == channel]
         if group:
             console.print()
@@ -52,14 +53,15 @@ def _item(item: Any) -> None:
     console.print(f"{marker}[bold]#{item.prospect_id} {name}[/bold]" + (f"  {who}" if who else ""))
     step = f"step {item.step} of {item.steps}" if item.step and item.steps else "no step"
     facts = [step, TYPE_LABEL.get(item.type, item.type), f"tried {plural(item.attempts, 'time')}"]
-    if item.local_time:
-        facts.append(f"{item.local_time} their time ({item.timezone})")
     console.print("  " + " · ".join(facts))
     contact = item.phone if item.channel == "phone" else item.email
+    if item.channel == "task":
+        contact = " · ".join(x for x in (item.phone, item.email) if x)
+    where = f" · {item.local_time} their time ({item.timezone})" if item.local_time else ""
     if item.missing:
-        console.print(f"  [yellow]no {item.missing} on file: find one or skip[/yellow]")
+        console.print(f"  [yellow]no {item.missing} on file: find one or skip[/yellow]{where}")
     else:
-        console.print(f"  {escape(contact)}")
+        console.print(f"  {escape(contact)}{where}")
     if item.overdue_days > 0:
         console.print(f"  [red]overdue {plural(item.overdue_days, 'day')} (due {item.due.isoformat()})[/red]")
     if item.type == "callback" and item.callback_on:
@@ -73,10 +75,12 @@ def _item(item: Any) -> None:
         )
     if fire:
         console.print("  [bold red]Last touch: leave the fire message, then they are off your list.[/bold red]")
+    if getattr(item, "step_title", None) and item.channel == "task":
+        console.print(f"  [bold]Task:[/bold] {escape(item.step_title)}")
     if item.subject:
         console.print(f"  [bold]Subject:[/bold] {escape(item.subject)}")
     if item.script:
-        label = "Fire message" if fire else ("Email" if item.channel == "email" else "Say")
+        label = "Fire message" if fire else {"email": "Email", "task": "How"}.get(item.channel, "Say")
         console.print(f"  [bold]{label}:[/bold]")
         console.print(_indent(item.script))
     if item.voicemail:
