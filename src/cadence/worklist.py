@@ -102,9 +102,9 @@ def read_answer(text: str) -> Outcome | str | None:
 
 def legend() -> str:
     """The keys of the guided session, one line."""
-    keys = [f"{key} {outcome.value}" for key, outcome in KEYS.items()]
-    keys += [f"{key} {word}" for key, word in CONTROLS.items()]
-    return "  ".join(keys)
+    keys = [f"{key}={outcome.value}" for key, outcome in KEYS.items()]
+    keys += [f"{key}={word}" for key, word in CONTROLS.items()]
+    return " ".join(keys)
 
 
 @dataclass
