@@ -87,7 +87,7 @@ def test_unknown_step_type_names_the_type_line(tmp_path):
           - day: 1
             type: phone
             script: Hello
-    """) == ["bad.yaml:4: step 1: unknown step type 'phone' (use one of call, no-message-call, email, fire)"]
+    """) == ["bad.yaml:4: step 1: unknown step type 'phone' (use one of call, no-message-call, email, fire, task)"]
 
 
 def test_days_going_backwards(tmp_path):
@@ -192,7 +192,7 @@ def test_unknown_top_level_key(tmp_path):
           - day: 1
             type: no-message-call
             script: Hello
-    """) == ["bad.yaml:2: unknown key 'colour' (known: after_fire, days, description, fields, holidays, name, steps, title)"]
+    """) == ["bad.yaml:2: unknown key 'colour' (known: after_fire, days, description, fields, holidays, name, steps, title, weekdays)"]
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path):
@@ -239,7 +239,7 @@ def test_load_file_raises_the_first_problems(tmp_path):
     path.write_text("name: bad\nsteps:\n  - day: 1\n    type: phone\n")
     with pytest.raises(CadenceError) as caught:
         load_file(path)
-    assert str(caught.value) == f"{path}:4: step 1: unknown step type 'phone' (use one of call, no-message-call, email, fire)"
+    assert str(caught.value) == f"{path}:4: step 1: unknown step type 'phone' (use one of call, no-message-call, email, fire, task)"
 
 
 # ---------------------------------------------------------------- search path
@@ -327,7 +327,7 @@ def test_validate_command_prints_file_line_message_and_exits_1(cli, tmp_path):
     path.write_text("name: bad\nsteps:\n  - day: 1\n    type: phone\n")
     result = cli("cadences", "validate", str(path), ok=False)
     assert result.exit_code == 1
-    assert result.stderr == f"{path}:4: step 1: unknown step type 'phone' (use one of call, no-message-call, email, fire)\n"
+    assert result.stderr == f"{path}:4: step 1: unknown step type 'phone' (use one of call, no-message-call, email, fire, task)\n"
     assert result.stdout == ""
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
 from cadence.calendar import Calendar
 from cadence.errors import CadenceError
 
-STEP_TYPES = ("call", "no-message-call", "email", "fire")
+STEP_TYPES = ("call", "no-message-call", "email", "fire", "task")
 FIRE_CHANNELS = ("voicemail", "email")
 # Which texts each step type needs, by type (and channel for fire).
 REQUIRED = {
@@ -20,10 +21,17 @@ REQUIRED = {
     "email": ("subject", "body"),
     ("fire", "voicemail"): ("script",),
     ("fire", "email"): ("subject", "body"),
+    "task": ("title",),
 }
-TEXT_KEYS = ("script", "voicemail", "subject", "body")
+# Texts a step type may have without needing them.
+OPTIONAL = {"task": ("instructions",)}
+TEXT_KEYS = ("script", "voicemail", "subject", "body", "instructions")
 STEP_KEYS = {"day", "type", "channel", "title", "id", *TEXT_KEYS}
-TOP_KEYS = {"name", "title", "description", "days", "holidays", "steps", "after_fire", "fields"}
+TOP_KEYS = {"name", "title", "description", "days", "weekdays", "holidays", "steps", "after_fire", "fields"}
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WORKWEEK = (1, 2, 3, 4, 5)  # ISO weekday numbers: 1 = Monday
+HOLIDAY_KEYS = ("country", "dates")
+STEP_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PROSPECT_FIELDS = frozenset(
     {
         "id", "first_name", "last_name", "name", "title", "company", "phone", "email",
@@ -42,13 +50,15 @@ class Step:
     number: int
     day: int
     type: str
-    channel: str  # what the salesperson uses: phone or email
+    channel: str  # what the salesperson uses: phone, email or task
     fire_channel: str | None = None  # voicemail or email, fire steps only
     script: str | None = None
     voicemail: str | None = None
     subject: str | None = None
     body: str | None = None
     title: str | None = None
+    instructions: str | None = None  # task steps: what to do, a template
+    id: str | None = None  # optional stable id, used to match steps across versions
     line: int = 0
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
@@ -66,13 +76,18 @@ class Cadence:
     fields: tuple[str, ...] | None = None
     path: Path | None = None
     builtin: bool = False
+    weekdays: tuple[int, ...] = WORKWEEK  # ISO numbers of the working weekdays (business days)
+    holiday_dates: tuple[date, ...] = ()  # extra days off named by the file
+    version: str | None = None  # the content hash of a stored copy (None: read from its file)
 
     def calendar(self, days_off: frozenset = frozenset(), country: str | None = None) -> Calendar:
         """The calendar that counts this cadence's days (profile country if the file names none)."""
+        business = self.days == "business"
         return Calendar(
-            business=self.days == "business",
+            business=business,
             country=self.holidays or country,
-            days_off=days_off if self.days == "business" else frozenset(),
+            days_off=frozenset(days_off) | frozenset(self.holiday_dates) if business else frozenset(),
+            weekdays=frozenset(day - 1 for day in self.weekdays),
         )
 
 
@@ -187,14 +202,8 @@ def parse_cadence(
     days = _text(top, "days", root, problem) or "business"
     if days not in ("business", "calendar"):
         problem(top["days"].line, f"days must be 'business' or 'calendar', not {days!r}")
-    holidays = _text(top, "holidays", root, problem)
-    if holidays:
-        try:
-            from cadence.calendar import check_country
-
-            check_country(holidays)
-        except CadenceError as exc:
-            problem(top["holidays"].line, str(exc))
+    holidays, holiday_dates = _holidays(top, problem)
+    weekdays = _weekdays(top, days, problem)
     declared = _declared_fields(top, problem)
     recycle, recycle_text = _after_fire(top, problem)
     steps = _steps(top, root, problem)
@@ -219,6 +228,8 @@ def parse_cadence(
         fields=declared,
         path=Path(path),
         builtin=builtin,
+        weekdays=weekdays,
+        holiday_dates=holiday_dates,
     )
     return cadence, problems
 
@@ -233,6 +244,95 @@ def _text(top: dict, key: str, root: Node, problem, required: bool = False) -> s
         problem(node.line, f"{key} must be text")
         return None
     return str(node.value)
+
+
+def _holidays(top: dict, problem) -> tuple[str | None, tuple[date, ...]]:
+    """The holiday country and the extra dates: `holidays: US` or `holidays: {country: US, dates: [...]}`."""
+    node = top.get("holidays")
+    if node is None or node.value is None:
+        return None, ()
+    country_node, dates_node = node, None
+    if isinstance(node.value, dict):
+        for key in node.value:
+            if key not in HOLIDAY_KEYS:
+                problem(node.key_lines[key], f"unknown key {key!r} in holidays (known: country, dates)")
+        country_node, dates_node = node.value.get("country"), node.value.get("dates")
+    country = None
+    if country_node is not None and country_node.value is not None:
+        value = country_node.value
+        if not isinstance(value, str) or not value.strip():
+            problem(country_node.line, "holidays must be a country code such as US, or a mapping with country and dates")
+        else:
+            try:
+                from cadence.calendar import check_country
+
+                check_country(value.strip())
+                country = value.strip().upper()
+            except CadenceError as exc:
+                problem(country_node.line, str(exc))
+    dates: list[date] = []
+    if dates_node is not None:
+        if not isinstance(dates_node.value, list):
+            problem(dates_node.line, "holidays dates must be a list of dates (YYYY-MM-DD)")
+        else:
+            for item in dates_node.value:
+                day = _date_value(item.value)
+                if day is None:
+                    problem(item.line, f"holiday {item.value!r} is not a date: write it as YYYY-MM-DD")
+                else:
+                    dates.append(day)
+    return country, tuple(sorted(set(dates)))
+
+
+def _date_value(value: Any) -> date | None:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def parse_weekday(value: Any) -> int | None:
+    """The ISO number (1 = Monday .. 7 = Sunday) of a weekday name, short name or number; None if not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 1 <= value <= 7 else None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text.isdigit():
+            return parse_weekday(int(text))
+        for number, name in enumerate(WEEKDAY_NAMES, start=1):
+            if len(text) >= 3 and name.startswith(text):
+                return number
+    return None
+
+
+def _weekdays(top: dict, days: str, problem) -> tuple[int, ...]:
+    node = top.get("weekdays")
+    if node is None or node.value is None:
+        return WORKWEEK
+    if days != "business":
+        problem(node.line, "weekdays only applies to 'days: business' (a calendar cadence counts every day)")
+        return WORKWEEK
+    if not isinstance(node.value, list) or not node.value:
+        problem(node.line, "weekdays must be a list of working weekdays, e.g. [monday, tuesday] or [1, 2] (1 = Monday)")
+        return WORKWEEK
+    numbers: set[int] = set()
+    for item in node.value:
+        number = parse_weekday(item.value)
+        if number is None:
+            problem(item.line, f"weekdays: {item.value!r} is not a weekday: use monday..sunday or 1..7 (1 = Monday)")
+        else:
+            numbers.add(number)
+    return tuple(sorted(numbers)) or WORKWEEK
 
 
 def _declared_fields(top: dict, problem) -> tuple[str, ...] | None:
@@ -286,10 +386,15 @@ def _steps(top: dict, root: Node, problem) -> list[Step]:
         return []
     steps: list[Step] = []
     previous_day = None
+    ids: dict[str, int] = {}
     for number, item in enumerate(node.value, start=1):
         step = _step(number, item, problem)
         if step is None:
             continue
+        if step.id is not None:
+            if step.id in ids:
+                problem(step.lines["id"], f"step {number}: id {step.id!r} is already used by step {ids[step.id]}; ids must be unique")
+            ids.setdefault(step.id, number)
         if previous_day is not None and step.day < previous_day:
             problem(step.lines["day"], f"step {number} is on day {step.day}, before day {previous_day} of the step above; days never go backwards")
         if step.type == "fire" and number != len(node.value):
@@ -321,8 +426,15 @@ def _step(number: int, item: Node, problem) -> Step | None:
         )
         return None
     fire_channel = None
-    channel = "email" if step_type == "email" else "phone"
+    channel = {"email": "email", "task": "task"}.get(step_type, "phone")
     need = REQUIRED.get(step_type)
+    step_id = None
+    id_node = fields.get("id")
+    if id_node is not None:
+        step_id = str(id_node.value) if isinstance(id_node.value, (str, int)) and not isinstance(id_node.value, bool) else ""
+        if not STEP_ID_PATTERN.match(step_id):
+            problem(id_node.line, f"step {number}: id {id_node.value!r} must be letters, digits, '-' or '_' (e.g. intro-call)")
+            step_id = None
     if step_type == "fire":
         channel_node = fields.get("channel")
         fire_channel = channel_node.value if channel_node else "voicemail"
@@ -343,9 +455,10 @@ def _step(number: int, item: Node, problem) -> Step | None:
     for key in need:
         if not (texts[key] or "").strip():
             problem(lines.get(key, type_node.line), f"step {number}: a {step_type} step needs {key!r}")
+    uses = (*need, *OPTIONAL.get(step_type, ()))
     for key in TEXT_KEYS:
-        if texts[key] is not None and key not in need:
-            problem(lines[key], f"step {number}: a {step_type} step does not use {key!r} (it uses {', '.join(need)})")
+        if texts[key] is not None and key not in uses:
+            problem(lines[key], f"step {number}: a {step_type} step does not use {key!r} (it uses {', '.join(uses)})")
     # Values start on the line after a block scalar's key; errors name the key's line.
     return Step(
         number=number,
@@ -353,6 +466,7 @@ def _step(number: int, item: Node, problem) -> Step | None:
         type=step_type,
         channel=channel,
         fire_channel=fire_channel,
+        id=step_id,
         line=item.line,
         lines=dict(lines),
         **texts,

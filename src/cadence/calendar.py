@@ -9,6 +9,7 @@ from functools import lru_cache
 from cadence.errors import CadenceError
 
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday as date.weekday()
+WORKWEEK = frozenset({0, 1, 2, 3, 4})  # Monday to Friday as date.weekday()
 
 
 @lru_cache(maxsize=64)
@@ -35,12 +36,18 @@ class Calendar:
     business: bool = True
     country: str | None = None
     days_off: frozenset[date] = field(default_factory=frozenset)
+    # The weekdays that count as working days (date.weekday(): 0 = Monday).
+    weekdays: frozenset[int] = WORKWEEK
+
+    def __post_init__(self) -> None:
+        if self.business and not self.weekdays:
+            raise CadenceError("a business-day calendar needs at least one working weekday")
 
     def is_working_day(self, day: date) -> bool:
         """True when a step may fall on this day."""
         if not self.business:
             return True
-        if day.weekday() in WEEKEND or day in self.days_off:
+        if day.weekday() not in self.weekdays or day in self.days_off:
             return False
         return not (self.country and day in _public_holidays(self.country, day.year))
 

@@ -41,6 +41,8 @@ class Outcome(StrEnum):
     BAD_NUMBER = "bad-number"
     BOUNCED = "bounced"
     DO_NOT_CONTACT = "do-not-contact"
+    DONE = "done"  # a task step carried out
+    SKIPPED = "skipped"  # a task step passed over on purpose
 
 
 ALIASES: dict[str, Outcome] = {
@@ -66,7 +68,12 @@ ALIASES: dict[str, Outcome] = {
 }
 
 # Outcomes that use up the step and move to the next one.
-ADVANCING = frozenset({Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.GATEKEEPER, Outcome.SENT})
+ADVANCING = frozenset(
+    {Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.GATEKEEPER, Outcome.SENT, Outcome.DONE, Outcome.SKIPPED}
+)
+# Outcomes that use up a due step without touching the prospect: checked like
+# an outbound touch, but not counted as an attempt.
+NOT_TOUCHES = frozenset({Outcome.SKIPPED})
 # Outcomes that are not an outbound try: they do not count as attempts and
 # are accepted whether or not a step is due.
 NOT_ATTEMPTS = frozenset({Outcome.REPLIED, Outcome.DISQUALIFIED, Outcome.DO_NOT_CONTACT})
@@ -197,8 +204,9 @@ def log(
     """
     if state.status == Status.DO_NOT_CONTACT and outcome != Outcome.DO_NOT_CONTACT:
         raise CadenceError(f"{who} is do-not-contact: nothing more can be logged for them")
-    attempt = outcome not in NOT_ATTEMPTS
-    if attempt:
+    outbound = outcome not in NOT_ATTEMPTS
+    attempt = outbound and outcome not in NOT_TOUCHES
+    if outbound:
         _check_outbound(state, on, force, who)
     kind = item_type(plan, state)
     on_step = state.step if state.status == Status.ACTIVE and plan is not None else None

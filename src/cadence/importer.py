@@ -251,6 +251,10 @@ def import_file(pipeline, path: Path, now: datetime, cadence: str | None = None,
     else:
         base["status"] = Status.PAUSED.value
     with pipeline.writing() as session:
+        if plan is not None:
+            from cadence import versions
+
+            base["cadence_version"] = versions.record(session, plan, stamp)
         batch: list[Lead] = []
 
         def flush() -> None:

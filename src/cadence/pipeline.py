@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from sqlmodel import Session
 
-from cadence import engine, worklist
+from cadence import engine, versions, worklist
 from cadence.cadences import Cadence, Library, render
 from cadence.contacts import check_timezone, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
 from cadence.engine import Outcome, State, Status
@@ -65,6 +65,8 @@ class Item:
     callback_on: date | None = None
     lingering: bool = False
     outside_hours: bool = False
+    step_title: str | None = None  # a task step's title (what to do)
+    owner: str = ""  # the rep whose prospect this is ('' when nobody's)
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -101,8 +103,12 @@ class Pipeline:
         with self.reading() as session:
             shared = queries.profile(session, "")
             self.user = user or shared.get("user") or ""
+            # Whose prospects the lists (today, work, stats, ...) show: the rep's own, None for everyone's.
+            self.scope: str | None = self.user or None
             self.profile = Profile(queries.profile(session, self.user), system_zone)
         self.library = Library(me_keys=self.profile.values.keys())
+        # Which version of its cadence each prospect follows; notices for `today`.
+        self.versions = versions.Book(self.library, self.reading)
 
     # ------------------------------------------------------------ sessions
 
@@ -113,8 +119,15 @@ class Pipeline:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A transaction that commits whole or not at all."""
+        """A transaction that commits whole or not at all; concurrent writers queue, never overwrite.
+
+        SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE); on PostgreSQL every prospect row
+        read here is locked (SELECT ... FOR UPDATE) until commit. See docs/team.md.
+        """
+        from sqlalchemy import event
+
         with Session(self.engine.execution_options(immediate=True)) as session:
+            event.listen(session, "do_orm_execute", queries.lock_prospects)
             with session.begin():
                 yield session
 
@@ -131,18 +144,21 @@ class Pipeline:
         return cadence.calendar(self.profile.days_off, self.profile.country)
 
     def _plan_of(self, row: Prospect) -> Cadence | None:
+        """The plan the prospect follows: their recorded version of the cadence (None when there is none)."""
         if not row.cadence:
             return None
-        try:
-            return self.cadence(row.cadence)
-        except CadenceError:
-            return None
+        from sqlalchemy.orm import object_session
+
+        return self.versions.plan(row.cadence, row.cadence_version, object_session(row))
 
     def find(self, session: Session, ref: str) -> Prospect:
         """The one prospect `ref` names; refuses none or several (listing them)."""
         if not ref.strip():
             raise CadenceError("name a prospect by id, email, phone or part of the name")
-        rows = queries.by_reference(session, ref, phone_key(ref, self.profile.region), self.user or None)
+        key = phone_key(ref, self.profile.region)
+        rows = queries.by_reference(session, ref, key, self.user or None)
+        if not rows and self.user:
+            rows = queries.by_reference(session, ref, key, None)  # a colleague's prospect
         if not rows:
             raise CadenceError(f"no prospect matches {ref!r}: try an id, email, phone or part of the name")
         if len(rows) > 1:
@@ -196,8 +212,21 @@ class Pipeline:
             updated_at=stamp,
         )
 
-    def enroll_row(self, row: Prospect, cadence: Cadence, start: date) -> None:
+    def enroll_row(self, row: Prospect, cadence: Cadence, start: date, session: Session | None = None) -> None:
+        """Start the row on `cadence` from `start`, recording the cadence version it follows."""
         queries.put_state(row, engine.enroll(cadence, self.calendar_for(cadence), start))
+        self.pin_version(row, cadence, session)
+
+    def pin_version(self, row: Prospect, cadence: Cadence, session: Session | None = None) -> None:
+        """Record on the row which version of `cadence` it follows, and store a copy of that version."""
+        from sqlalchemy.orm import object_session
+
+        session = session or object_session(row)
+        if session is None:
+            row.cadence_version = versions.fingerprint(cadence)
+            return
+        stamp = (row.updated_at or row.created_at).astimezone(timezone.utc)
+        row.cadence_version = versions.record(session, cadence, stamp)
 
     def add(self, person: NewProspect, now: datetime, cadence: str | None = None, start: date | None = None, enroll: bool = True) -> Prospect:
         """Add one prospect, enrolled from `start`; refuses a duplicate email or phone."""
@@ -214,7 +243,7 @@ class Pipeline:
                     f"(same {'email' if row.email_key and other.email_key == row.email_key else 'phone'})"
                 )
             if plan is not None:
-                self.enroll_row(row, plan, start or self.profile.local_day(now))
+                self.enroll_row(row, plan, start or self.profile.local_day(now), session)
             else:
                 row.status = Status.PAUSED.value
             session.add(row)
@@ -228,7 +257,7 @@ class Pipeline:
         """Everything due on `on` (default: the salesperson's day at `now`), overdue first."""
         day = on or self.profile.local_day(now)
         with self.reading() as session:
-            rows = queries.due(session, day, self.user or None)
+            rows = queries.due(session, day, self.scope)
             callbacks = [r.id for r in rows if r.status != Status.ACTIVE.value]
             notes = queries.last_notes(session, callbacks)
         items = [self._item(row, day, now, notes.get(row.id, "")) for row in rows]
@@ -280,6 +309,7 @@ class Pipeline:
             postponements=row.postponements,
             missing=missing,
             callback_on=row.callback_on,
+            owner=row.owner,
             lingering=engine.lingering(state, self.profile.linger_after),
             outside_hours=not worklist.in_window(local_time, self.profile.calling_hours),
             **texts,
@@ -339,6 +369,8 @@ class Pipeline:
             lead = f"Fired on {row.fired_on.isoformat() if row.fired_on else '?'}; their recycle date has come: start the cadence again.\n"
         if step is None or (kind == "callback" and step.channel != "phone"):
             return {"script": lead.strip()}
+        if step.type == "task":
+            return {"script": lead + (text(step.instructions) or ""), "step_title": step.title}
         if step.type == "email" or step.fire_channel == "email":
             return {"script": lead + (text(step.body) or ""), "subject": text(step.subject)}
         return {"script": lead + (text(step.script) or ""), "voicemail": text(step.voicemail)}
@@ -364,6 +396,11 @@ class Pipeline:
                 self.cadence(row.cadence)  # raises the loader's error: unknown or broken file
             before = queries.state_of(row)
             name = full_name(row.first_name, row.last_name)
+            if self.user and row.owner not in ("", self.user) and outcome not in engine.NOT_ATTEMPTS and not force:
+                raise CadenceError(
+                    f"#{row.id} {name} is {row.owner}'s prospect: leave the calls to them, or take them over "
+                    f"with `cadence assign {row.id} {self.user}` (--force logs it anyway)"
+                )
             result = engine.log(
                 plan,
                 self.calendar_for(plan),
@@ -396,6 +433,8 @@ class Pipeline:
             )
             queries.put_state(row, result.state)
             row.updated_at = at.astimezone(timezone.utc)
+            if row.cadence and not row.cadence_version and plan is not None:
+                self.pin_version(row, plan, session)  # enrolled before versions were recorded
             after = result.state
             return Logged(
                 prospect_id=row.id,
@@ -418,7 +457,12 @@ class Pipeline:
             if touch is None:
                 who = f"for {ref!r}" if ref else "yet"
                 raise CadenceError(f"nothing to undo: no touch logged {who}")
-            row = session.get(Prospect, touch.prospect_id)
+            if self.user and touch.owner not in ("", self.user):
+                raise CadenceError(f"the last touch of #{touch.prospect_id} was logged by {touch.owner}: only they can undo it")
+            row = session.get(Prospect, touch.prospect_id)  # locked from here on PostgreSQL
+            latest = queries.last_touch(session, row.id, None)
+            if latest is None or latest.id != touch.id:
+                raise CadenceError(f"#{row.id}'s touches changed while undoing (someone else logged or undid one): check `cadence show {row.id}`")
             queries.put_state(row, queries.restore(touch.state_before))
             queries.delete_touch(session, touch.id)
             return {
@@ -428,6 +472,26 @@ class Pipeline:
                 "status": row.status,
                 "next_step": row.step if row.status == Status.ACTIVE.value else None,
                 "next_due": row.due_on.isoformat() if row.due_on else None,
+            }
+
+    # ------------------------------------------------------------ team
+
+    def assign(self, ref: str, rep: str, now: datetime) -> dict[str, Any]:
+        """Make `rep` the prospect's owner: their list, their calls. Refuses an empty name."""
+        rep = rep.strip()
+        if not rep:
+            raise CadenceError("name the rep to assign the prospect to, e.g. `cadence assign 12 sam`")
+        with self.writing() as session:
+            row = self.find(session, ref)
+            previous = row.owner
+            row.owner = rep
+            row.updated_at = self.profile.aware(now).astimezone(timezone.utc)
+            return {
+                "prospect_id": row.id,
+                "name": full_name(row.first_name, row.last_name),
+                "owner": rep,
+                "previous_owner": previous or None,
+                "status": row.status,
             }
 
     # ------------------------------------------------------------ show

@@ -50,7 +50,9 @@ def enroll(pipe, ref: str, cadence: str, start: date, force: bool = False) -> di
     plan = pipe.cadence(cadence)
 
     def change(_old_plan, row, state, who):
-        return engine.reenroll(plan, pipe.calendar_for(plan), state, start, force, who)
+        fresh = engine.reenroll(plan, pipe.calendar_for(plan), state, start, force, who)
+        pipe.pin_version(row, plan)  # the version of the file they start on
+        return fresh
 
     return _change(pipe, ref, change)
 

@@ -76,6 +76,8 @@ def today(
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)
     capped = pipe.today_capped(instant, day, max_calls)
+    for notice in pipe.versions.notices.values():
+        typer.echo(notice, err=True)
     if capped.deferred:
         typer.echo(f"{len(capped.deferred)} calls deferred to {capped.deferred_to.isoformat()} (max {max_calls if max_calls is not None else pipe.profile.max_calls} calls a day)", err=True)
     if json_out:
@@ -87,7 +89,7 @@ def today(
 def log(
     ctx: typer.Context,
     prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
-    outcome: str = typer.Argument(..., help="no-answer, voicemail, gatekeeper, sent, connected, meeting, callback, replied, not-interested, disqualified, bad-number, bounced, do-not-contact (aliases: na, vm, gk, conn, mtg, cb, ni, dq, dnc)."),
+    outcome: str = typer.Argument(..., help="no-answer, voicemail, gatekeeper, sent, connected, meeting, callback, replied, not-interested, disqualified, bad-number, bounced, do-not-contact, done, skipped (aliases: na, vm, gk, conn, mtg, cb, ni, dq, dnc)."),
     at: Optional[str] = AT,
     note: str = typer.Option("", "--note", help="A note kept with the touch."),
     on: Optional[str] = typer.Option(None, "--on", metavar="DATE", help="Callback date (callback) or next date (connected, replied, meeting): YYYY-MM-DD, tomorrow, friday, in 3 days, in 2 weeks, in a month, next month, in 6 months."),

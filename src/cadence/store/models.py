@@ -74,3 +74,18 @@ class Setting(SQLModel, table=True):
     owner: str = Field(default="", primary_key=True)
     key: str = Field(primary_key=True)
     value: str = ""
+
+
+class CadenceVersion(SQLModel, table=True):
+    """A stored copy of one version of a cadence, so a prospect keeps the plan they started on.
+
+    `hash` is the content hash recorded in `prospect.cadence_version`; `content`
+    holds the steps, calendar and scripts as JSON (see cadence.versions).
+    """
+
+    __tablename__ = "cadence_version"
+
+    hash: str = Field(primary_key=True)
+    name: str = Field(index=True)
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime  # UTC, when this version was first recorded

@@ -193,3 +193,52 @@ def last_notes(session: Session, prospect_ids: Sequence[int]) -> dict[int, str]:
 
 def delete_touch(session: Session, touch_id: int) -> None:
     session.execute(delete(Touch).where(Touch.id == touch_id))
+
+
+# ---------------------------------------------------------------- cadence versions
+
+
+def save_version(session: Session, hash_: str, name: str, content: dict, at) -> None:
+    """Store a copy of one cadence version; a copy already stored is left as it is."""
+    from cadence.store.models import CadenceVersion
+
+    values = {"hash": hash_, "name": name, "content": content, "created_at": at}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        # Two reps enrolling into the same new version at once both insert it.
+        session.execute(insert(CadenceVersion).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
+    elif session.get(CadenceVersion, hash_) is None:
+        session.add(CadenceVersion(**values))
+        session.flush()
+
+
+def stored_version(session: Session, hash_: str):
+    """The stored copy with this hash, or None."""
+    from cadence.store.models import CadenceVersion
+
+    return session.get(CadenceVersion, hash_)
+
+
+def in_cadence(session: Session, name: str, owner: str | None) -> Sequence[Prospect]:
+    """Every prospect whose cadence is `name`, in id order."""
+    query = select(Prospect).where(Prospect.cadence == name)
+    if owner:
+        query = query.where(Prospect.owner == owner)
+    return session.execute(query.order_by(Prospect.id)).scalars().all()
+
+
+def following(session: Session, statuses: Sequence[str], owner: str | None) -> list[tuple[str, str | None, int]]:
+    """(cadence, version, count) of prospects in these statuses, per cadence and recorded version."""
+    query = (
+        select(Prospect.cadence, Prospect.cadence_version, func.count())
+        .where(Prospect.cadence.is_not(None), Prospect.status.in_(list(statuses)))
+        .group_by(Prospect.cadence, Prospect.cadence_version)
+        .order_by(Prospect.cadence)
+    )
+    if owner:
+        query = query.where(Prospect.owner == owner)
+    return [(name, version, count) for name, version, count in session.execute(query)]
