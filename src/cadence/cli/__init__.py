@@ -55,6 +55,7 @@ def _options(
 from cadence.cli import cadences_cmd, daily, me, working  # noqa: E402  (registers commands)
 
 daily.register(app)
+from cadence.cli import insight; insight.register(app)  # noqa: E402,E702
 working.register(app)
 app.add_typer(cadences_cmd.app, name="cadences")
 app.add_typer(me.app, name="me")

@@ -1,0 +1,136 @@
+"""Insight and channels: stats, export, email, calendar."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cadence.cli.common import clock, parse_date, pipeline, print_json
+from cadence.errors import CadenceError
+
+JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
+AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
+
+
+def stats(
+    ctx: typer.Context,
+    cadence: Optional[str] = typer.Option(None, "--cadence", help="Only this cadence."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only prospects who started their cadence on or after DATE (and touches from DATE)."),
+    window: int = typer.Option(30, "--window", metavar="DAYS", help="A reply counts as a reply after fire within this many days of the fire."),
+    json_out: bool = JSON,
+) -> None:
+    """What your cadences achieve: statuses, a funnel by step, connect and reply rates, replies after fire."""
+    from cadence.stats import compute
+
+    entries = compute(pipeline(ctx), cadence=cadence, since=parse_date(since, "--since"), window=window)
+    if json_out:
+        print_json([e.to_json() for e in entries])
+    else:
+        from cadence import output_insight
+
+        output_insight.stats(entries)
+
+
+def export(
+    ctx: typer.Context,
+    what: str = typer.Option("prospects", "--what", help="prospects or touches."),
+    format: str = typer.Option("csv", "--format", help="csv or json."),
+    out: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: standard output)."),
+    contacts_only: bool = typer.Option(False, "--contacts-only", help="Prospects without id and cadence state: only the columns `cadence import` reads back."),
+) -> None:
+    """Export every prospect (custom fields as columns) or every touch, as CSV or JSON."""
+    from cadence.export import export as write, export_to_file
+
+    pipe = pipeline(ctx)
+    what, format = what.strip().lower(), format.strip().lower()
+    if out is None or str(out) == "-":
+        write(pipe, sys.stdout, what, format, contacts_only)
+        return
+    count = export_to_file(pipe, out, what, format, contacts_only)
+    noun = what if count != 1 else what.rstrip("s")
+    typer.echo(f"Wrote {count} {noun} to {out}", err=True)
+
+
+def email(
+    ctx: typer.Context,
+    prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
+    draft: Optional[Path] = typer.Option(None, "--draft", metavar="DIR", help="Write the email as an .eml draft into DIR."),
+    open_: bool = typer.Option(False, "--open", help="Open it in your mail program (a mailto: link)."),
+    send: bool = typer.Option(False, "--send", help="Send it over SMTP (profile smtp_* settings) and log the step as sent."),
+    at: Optional[str] = AT,
+    json_out: bool = JSON,
+) -> None:
+    """The prospect's due email step, rendered: printed, saved as a draft, opened, or sent."""
+    from cadence import mail
+
+    if sum((draft is not None, open_, send)) > 1:
+        raise CadenceError("choose one of --draft, --open and --send")
+    pipe = pipeline(ctx)
+    instant = pipe.profile.aware(clock(at))
+    message = mail.due_email(pipe, prospect, instant)
+    result = message.to_json()
+    if draft is not None:
+        result["draft"] = str(mail.write_draft(message, draft, instant))
+    elif open_:
+        import webbrowser
+
+        result["opened"] = bool(webbrowser.open(message.mailto()))
+    elif send:
+        result["sent"] = mail.send(pipe, message, instant)
+    if json_out:
+        print_json(result)
+        return
+    from cadence import output_insight
+
+    if draft is not None:
+        typer.echo(f"Draft written to {result['draft']} (not sent, nothing logged).")
+    elif open_:
+        typer.echo(message.mailto())
+        if not result["opened"]:
+            typer.echo("No mail program could be opened: copy the link above.", err=True)
+    elif send:
+        sent = result["sent"]
+        typer.echo(f"Sent to {message.to} via {sent['server']}; logged step {sent['step']} as sent.")
+    else:
+        output_insight.email(message)
+
+
+def calendar(
+    ctx: typer.Context,
+    days: int = typer.Option(7, "--days", help="How many days, from --date."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="First day (default today)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--output", help="The .ics file to write (default: standard output)."),
+    at: Optional[str] = AT,
+    json_out: bool = JSON,
+) -> None:
+    """Planned touches for the coming days as an iCalendar (.ics) file: one event per prospect step."""
+    from cadence import feed
+
+    pipe = pipeline(ctx)
+    first = parse_date(date)
+    instant = clock(at, first)
+    events = feed.plan(pipe, first or pipe.profile.local_day(instant), days, instant)
+    content = feed.to_ics(events, pipe.profile.aware(instant))
+    if out is not None and str(out) != "-":
+        from cadence.export import write_file
+
+        write_file(out, content)
+    elif not json_out:
+        sys.stdout.write(content.decode("utf-8"))
+        return
+    if json_out:
+        print_json([e.to_json() for e in events])
+    else:
+        from cadence import output_insight
+
+        output_insight.planned(events, str(out))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(stats)
+    app.command()(export)
+    app.command()(email)
+    app.command()(calendar)

@@ -1,0 +1,122 @@
+"""Terminal views of `stats`, `email` and `calendar` (rich), kept readable at 80 columns."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.markup import escape
+from rich.table import Table
+
+from cadence.output import console, plural
+
+BAR_WIDTH = 20
+EIGHTHS = " ▏▎▍▌▋▊▉"
+SHORT_TYPE = {"no-message-call": "call, no msg", "fire": "FIRE"}
+
+
+def bar(value: int, most: int, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar of `value` out of `most`, in eighths of a character."""
+    if most <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(8 * width * value / most))
+    full, part = divmod(eighths, 8)
+    return "█" * full + (EIGHTHS[part] if part else "")
+
+
+def percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{100 * rate:.1f}%"
+
+
+def number(value: float | None, suffix: str = "") -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.1f}".removesuffix(".0")
+    return text + suffix
+
+
+def stats(entries: list[Any]) -> None:
+    """Each cadence with prospects or touches: counts, a funnel by step, outcomes; the idle ones in one line."""
+    busy = [e for e in entries if e.enrolled or any(s.touches for s in e.steps) or e.fired]
+    idle = [e.cadence for e in entries if e not in busy]
+    if not busy:
+        console.print("No prospects enrolled and no touches logged yet: nothing to measure.")
+        console.print("Every figure is zero. Import leads with `cadence import FILE.csv`, then log touches.")
+    for index, entry in enumerate(busy):
+        if index:
+            console.print()
+        _cadence(entry)
+    if idle and busy:
+        console.print()
+        console.print(f"[dim]No prospects yet in: {escape(', '.join(idle))}[/dim]")
+
+
+def _cadence(entry: Any) -> None:
+    title = f" — {escape(entry.title)}" if entry.title else ""
+    console.rule(f"[bold]{escape(entry.cadence)}[/bold]{title}", align="left")
+    def counts(pairs) -> str:
+        return " · ".join(f"{value} {label}" for label, value in pairs if value or label in ("active", "fired"))
+
+    console.print(f"{entry.enrolled} enrolled: " + counts(
+        (s, entry.count(s)) for s in ("active", "snoozed", "paused", "engaged", "converted")
+    ))
+    console.print(counts(
+        [("fired", entry.fired)] + [(s, entry.count(s)) for s in ("lost", "disqualified", "needs-fix", "do-not-contact")]
+    ))
+    if entry.fired:
+        median = entry.median_days_fire_to_reply
+        after = f"; median {number(median)} days" if median is not None else ""
+        console.print(
+            f"[bold]Replies after fire:[/bold] {entry.replies_after_fire} of {entry.fired} "
+            f"({percent(entry.replies_after_fire_share)}) within {plural(entry.window, 'day')}{after}"
+        )
+    else:
+        console.print("[bold]Replies after fire:[/bold] no prospect fired yet")
+    console.print(
+        f"Meetings per 100 prospects: {number(entry.meetings_per_100)} · "
+        f"touches to first connect: {number(entry.avg_touches_to_first_connect)} · "
+        f"lingering: {entry.lingering}"
+    )
+    if entry.steps:
+        _funnel(entry)
+
+
+def _funnel(entry: Any) -> None:
+    most = max([entry.enrolled] + [s.reached for s in entry.steps])
+    table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 1))
+    table.add_column("step", justify="right")
+    table.add_column("type")
+    table.add_column(f"reached (of {entry.enrolled})", min_width=BAR_WIDTH + 5, no_wrap=True)
+    table.add_column("touches", justify="right")
+    table.add_column("connect", justify="right")
+    table.add_column("reply", justify="right")
+    for step in entry.steps:
+        kind = SHORT_TYPE.get(step.type, step.type)
+        reached = f"{bar(step.reached, most)} {step.reached}".strip() if step.reached else "0"
+        table.add_row(str(step.step), kind, reached, str(step.touches), percent(step.connect_rate), percent(step.reply_rate))
+    console.print()
+    console.print(table)
+    lines = [f"  {s.step}: " + ", ".join(f"{k} {v}" for k, v in s.to_json()["outcomes"].items()) for s in entry.steps if s.outcomes]
+    if lines:
+        console.print()
+        console.print("[bold]Outcomes by step[/bold]")
+        for line in lines:
+            console.print(escape(line))
+
+
+def email(draft: Any) -> None:
+    """The rendered email, ready to copy."""
+    console.print(f"[bold]To:[/bold] {escape(draft.to_header)}")
+    if draft.sender:
+        console.print(f"[bold]From:[/bold] {escape(draft.sender_header)}")
+    console.print(f"[bold]Subject:[/bold] {escape(draft.subject)}")
+    console.print()
+    console.print(escape(draft.body))
+
+
+def planned(events: Iterable[Any], path: str | None) -> None:
+    """One line per planned touch written to the calendar file."""
+    events = list(events)
+    where = f" to {escape(path)}" if path else ""
+    console.print(f"Wrote {plural(len(events), 'event')}{where}.")
+    for event in events:
+        console.print(f"  {event.on.isoformat()}  {escape(event.summary)}")
