@@ -213,7 +213,8 @@ def touch_rows(session: Session, owner: str | None, batch: int = 2000) -> Iterat
     )
     if owner:
         query = query.where(Prospect.owner == owner)
-    yield from session.execute(query.execution_options(yield_per=batch)).tuples()
+    for touch, first, last, email in session.execute(query.execution_options(yield_per=batch)):
+        yield touch, first, last, email
 
 
 # ---------------------------------------------------------------- calendar
