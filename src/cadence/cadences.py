@@ -79,13 +79,14 @@ class Cadence:
     weekdays: tuple[int, ...] = WORKWEEK  # ISO numbers of the working weekdays (business days)
     holiday_dates: tuple[date, ...] = ()  # extra days off named by the file
     version: str | None = None  # the content hash of a stored copy (None: read from its file)
+    public_holidays: bool = True  # False: `holidays: none`, not even the profile's country
 
     def calendar(self, days_off: frozenset = frozenset(), country: str | None = None) -> Calendar:
         """The calendar that counts this cadence's days (profile country if the file names none)."""
         business = self.days == "business"
         return Calendar(
             business=business,
-            country=self.holidays or country,
+            country=(self.holidays or country) if self.public_holidays else None,
             days_off=frozenset(days_off) | frozenset(self.holiday_dates) if business else frozenset(),
             weekdays=frozenset(day - 1 for day in self.weekdays),
         )
@@ -202,7 +203,7 @@ def parse_cadence(
     days = _text(top, "days", root, problem) or "business"
     if days not in ("business", "calendar"):
         problem(top["days"].line, f"days must be 'business' or 'calendar', not {days!r}")
-    holidays, holiday_dates = _holidays(top, problem)
+    holidays, holiday_dates, public_holidays = _holidays(top, problem)
     weekdays = _weekdays(top, days, problem)
     declared = _declared_fields(top, problem)
     recycle, recycle_text = _after_fire(top, problem)
@@ -230,6 +231,7 @@ def parse_cadence(
         builtin=builtin,
         weekdays=weekdays,
         holiday_dates=holiday_dates,
+        public_holidays=public_holidays,
     )
     return cadence, problems
 
@@ -246,11 +248,15 @@ def _text(top: dict, key: str, root: Node, problem, required: bool = False) -> s
     return str(node.value)
 
 
-def _holidays(top: dict, problem) -> tuple[str | None, tuple[date, ...]]:
-    """The holiday country and the extra dates: `holidays: US` or `holidays: {country: US, dates: [...]}`."""
+def _holidays(top: dict, problem) -> tuple[str | None, tuple[date, ...], bool]:
+    """The holiday country, the extra dates, and False when the file says `none` (no public holidays at all).
+
+    `holidays: US`, `holidays: none` or `holidays: {country: US, dates: [2026-12-24]}`.
+    """
     node = top.get("holidays")
+    public = True
     if node is None or node.value is None:
-        return None, ()
+        return None, (), public
     country_node, dates_node = node, None
     if isinstance(node.value, dict):
         for key in node.value:
@@ -262,6 +268,8 @@ def _holidays(top: dict, problem) -> tuple[str | None, tuple[date, ...]]:
         value = country_node.value
         if not isinstance(value, str) or not value.strip():
             problem(country_node.line, "holidays must be a country code such as US, or a mapping with country and dates")
+        elif value.strip().lower() == "none":
+            public = False
         else:
             try:
                 from cadence.calendar import check_country
@@ -281,7 +289,7 @@ def _holidays(top: dict, problem) -> tuple[str | None, tuple[date, ...]]:
                     problem(item.line, f"holiday {item.value!r} is not a date: write it as YYYY-MM-DD")
                 else:
                     dates.append(day)
-    return country, tuple(sorted(set(dates)))
+    return country, tuple(sorted(set(dates))), public
 
 
 def _date_value(value: Any) -> date | None:

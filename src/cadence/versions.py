@@ -3,7 +3,7 @@
 A prospect records, at enrollment, the hash of the cadence as it was and the
 database keeps a copy of it. Editing the file later does not move them: they
 follow their copy until `cadence cadences migrate NAME` moves them onto the
-file as it is now, matching steps by `id` (or by position when a step has none).
+file as it is now, matching steps by `id`, else by day and type, else by position.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def snapshot(cadence: Cadence) -> dict[str, Any]:
         "weekdays": list(cadence.weekdays),
         "holidays": cadence.holidays,
         "holiday_dates": [d.isoformat() for d in cadence.holiday_dates],
+        "public_holidays": cadence.public_holidays,
         "recycle_after": cadence.recycle_text,
         "fields": list(cadence.fields) if cadence.fields is not None else None,
         "steps": [
@@ -78,6 +79,7 @@ def restore(content: dict[str, Any], version: str) -> Cadence:
         fields=tuple(fields) if fields is not None else None,
         weekdays=tuple(content.get("weekdays") or (1, 2, 3, 4, 5)),
         holiday_dates=tuple(date.fromisoformat(d) for d in content.get("holiday_dates") or ()),
+        public_holidays=content.get("public_holidays", True),
         version=version,
     )
 
@@ -162,19 +164,34 @@ class Book:
 def step_map(old: Cadence, new: Cadence) -> list[int | None]:
     """For each step of `old`, the number of the matching step of `new`, or None when it is gone.
 
-    A step with an `id` matches the new step with the same id; when the new file
-    uses ids and has not got that one, the step was removed. Otherwise steps
-    match by position.
+    In this order: the new step with the same `id`; else an untaken new step
+    with the same day and type; else the untaken new step at the same position.
+    Two steps that both have ids match only when the ids are equal.
     """
-    new_ids = {step.id: step.number for step in new.steps if step.id}
-    matches: list[int | None] = []
-    for step in old.steps:
-        if step.id and step.id in new_ids:
-            matches.append(new_ids[step.id])
-        elif step.id and new_ids:
-            matches.append(None)
-        else:
-            matches.append(step.number if step.number <= len(new.steps) else None)
+    matches: list[int | None] = [None] * len(old.steps)
+    taken: set[int] = set()
+
+    def compatible(a, b) -> bool:
+        return not (a.id and b.id) or a.id == b.id
+
+    by_id = {step.id: step.number for step in new.steps if step.id}
+    for index, step in enumerate(old.steps):
+        if step.id and step.id in by_id:
+            matches[index] = by_id[step.id]
+            taken.add(by_id[step.id])
+    for index, step in enumerate(old.steps):
+        if matches[index] is None:
+            for candidate in new.steps:
+                if candidate.number not in taken and (candidate.day, candidate.type) == (step.day, step.type) and compatible(step, candidate):
+                    matches[index] = candidate.number
+                    taken.add(candidate.number)
+                    break
+    for index, step in enumerate(old.steps):
+        if matches[index] is None and step.number <= len(new.steps):
+            candidate = new.steps[step.number - 1]
+            if candidate.number not in taken and compatible(step, candidate):
+                matches[index] = candidate.number
+                taken.add(candidate.number)
     return matches
 
 
@@ -307,3 +324,27 @@ def migrate(pipe, name: str, now: datetime, dry_run: bool = False, force: bool =
                 row.cadence_version = recorded
                 row.updated_at = stamp
     return Migration(cadence=name, version=version, moves=moves, applied=applied)
+
+
+# Statuses whose cadence still matters: they have a step to come back to.
+IN_PLAY = (Status.ACTIVE.value, Status.SNOOZED.value, Status.PAUSED.value, Status.NEEDS_FIX.value)
+
+
+def orphans(pipe) -> list[tuple[str, int, int]]:
+    """Cadences that prospects in play follow but that have no file on the search path.
+
+    Each as (name, prospects, how many of them have a stored copy to follow).
+    """
+    from cadence.store import queries
+
+    located = pipe.library.locate()
+    missing: dict[str, list[int]] = {}
+    with pipe.reading() as session:
+        for name, version, count in queries.following(session, IN_PLAY, None):
+            if name in located:
+                continue
+            counts = missing.setdefault(name, [0, 0])
+            counts[0] += count
+            if version and pipe.versions.stored(version, session) is not None:
+                counts[1] += count
+    return [(name, total, stored) for name, (total, stored) in sorted(missing.items())]

@@ -1,4 +1,4 @@
-"""`cadence cadences`: list, show and validate cadence files."""
+"""`cadence cadences`: list, show, validate, preview, migrate, import, export and start cadence files."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import List, Optional
 
 import typer
 
-from cadence.cli.common import print_json
+from cadence.cli.common import clock, parse_date, pipeline, print_json
+from cadence.errors import CadenceError
 
-app = typer.Typer(help="List, show and validate cadences.", no_args_is_help=False)
+app = typer.Typer(help="List, show, validate, preview and convert cadences.", no_args_is_help=False)
 JSON = typer.Option(False, "--json", help="Print JSON only.")
 
 
@@ -64,6 +65,8 @@ def cadence_json(cadence) -> dict:
         "description": cadence.description,
         "days": cadence.days,
         "holidays": cadence.holidays,
+        "holiday_dates": [d.isoformat() for d in cadence.holiday_dates],
+        "weekdays": list(cadence.weekdays),
         "recycle_after": cadence.recycle_text,
         "builtin": cadence.builtin,
         "path": str(cadence.path),
@@ -73,10 +76,13 @@ def cadence_json(cadence) -> dict:
                 "day": s.day,
                 "type": s.type,
                 "channel": s.fire_channel or s.channel,
+                "id": s.id,
+                "title": s.title,
                 "script": s.script,
                 "voicemail": s.voicemail,
                 "subject": s.subject,
                 "body": s.body,
+                "instructions": s.instructions,
             }
             for s in cadence.steps
         ],
@@ -84,8 +90,14 @@ def cadence_json(cadence) -> dict:
 
 
 @app.command("validate")
-def validate(files: Optional[List[Path]] = typer.Argument(None, help="Cadence files (default: every cadence on the search path).")) -> None:
-    """Check cadence files; prints each problem as file:line: message and exits 1 if any."""
+def validate(
+    ctx: typer.Context,
+    files: Optional[List[Path]] = typer.Argument(None, help="Cadence files (default: every cadence on the search path)."),
+) -> None:
+    """Check cadence files; prints each problem as file:line: message and exits 1 if any.
+
+    With no files, also warns about cadences that prospects follow but whose file is gone.
+    """
     from cadence.cadences import search_path, validate_file, _files
 
     targets = [(f, False) for f in files] if files else [(f, b) for folder, b in search_path() for f in _files(folder)]
@@ -98,5 +110,260 @@ def validate(files: Optional[List[Path]] = typer.Argument(None, help="Cadence fi
             failed = True
         else:
             typer.echo(f"ok: {path} ({cadence.name}, {len(cadence.steps)} steps)")
+    if not files:
+        _warn_orphans(ctx)
     if failed:
         raise typer.Exit(1)
+
+
+def _warn_orphans(ctx: typer.Context) -> None:
+    """Warn (on stderr) about cadences with prospects in play but no file; skipped when there is no database yet."""
+    from cadence.store.db import resolve_url
+    from cadence.versions import orphans
+
+    root = ctx.find_root()
+    url = resolve_url((root.obj or {}).get("db") if isinstance(root.obj, dict) else None)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return
+    try:
+        missing = orphans(pipeline(ctx))
+    except CadenceError as exc:
+        typer.echo(f"warning: could not check which cadences your prospects follow: {exc}", err=True)
+        return
+    for name, count, stored in missing:
+        people = f"{count} prospect{'s' if count != 1 else ''}"
+        if stored == count:
+            fate = "they follow the copy stored when they were enrolled"
+        else:
+            fate = f"{count - stored} of them have no stored copy and are left off the list"
+        typer.echo(
+            f"warning: cadence {name!r} has no file on the search path but {people} in it: {fate}; "
+            f"put {name}.yaml back, or move them with `cadence enroll ID --cadence OTHER --force`",
+            err=True,
+        )
+
+
+# ---------------------------------------------------------------- preview
+
+
+@app.command("preview")
+def preview(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Cadence name, e.g. five-touch-fire."),
+    start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 (YYYY-MM-DD; default today)."),
+    prospect: Optional[str] = typer.Option(None, "--prospect", metavar="PROSPECT", help="Render the scripts for this prospect (id, email, phone or name) instead of a sample one."),
+    outcomes: Optional[str] = typer.Option(None, "--outcomes", metavar="LIST", help="Simulate a run: one outcome per step, comma-separated (e.g. vm,na,sent,conn)."),
+    json_out: bool = JSON,
+) -> None:
+    """The dates a cadence produces from a start day (weekends, holidays and days off skipped), with each script."""
+    from cadence import preview as previews
+
+    pipe = pipeline(ctx)
+    given = previews.parse_outcomes(outcomes) if outcomes is not None else None
+    first = parse_date(start, "--start") or pipe.profile.local_day(clock(None))
+    result = previews.preview(pipe, name, first, prospect=prospect, outcomes=given)
+    ending = f"ends: {result.ending()}"
+    if result.unused_outcomes:
+        typer.echo(f"warning: {result.unused_outcomes} of the outcomes were not used: the run ended before them", err=True)
+    if json_out:
+        print_json([step.to_json() for step in result.steps])
+        typer.echo(ending, err=True)
+        return
+    _print_preview(result, pipe.calendar_for(result.cadence))
+    typer.echo(ending[0].upper() + ending[1:] + ".")
+
+
+def _print_preview(result, calendar) -> None:
+    from cadence.output import TYPE_LABEL
+    from cadence.preview import weekday
+
+    cadence = result.cadence
+    if calendar.business:
+        days = "working days " + ", ".join(weekday(_monday_plus(d)) for d in sorted(calendar.weekdays))
+        days += f"; public holidays of {calendar.country}" if calendar.country else "; no public holidays"
+        days += f"; {len(calendar.days_off)} days off" if calendar.days_off else ""
+    else:
+        days = "calendar days"
+    who = f"{result.prospect} (a sample prospect)" if result.sample else result.prospect
+    typer.echo(f"{cadence.name}: {cadence.title}")
+    typer.echo(f"Starting {weekday(result.start)} {result.start.isoformat()} for {who}; {days}.")
+    for step in result.steps:
+        typer.echo("")
+        label = TYPE_LABEL.get(step.type, step.type) + (f" by {step.channel}" if step.type == "fire" else "")
+        line = f"Step {step.step} of {len(cadence.steps)} · {weekday(step.date)} {step.date.isoformat()} · day {step.day} · {label}"
+        if step.outcome:
+            line += f" · logged {step.outcome}: {step.status_after}"
+        typer.echo(line)
+        for heading, text in (("Task", step.title if step.type == "task" else None), ("Subject", step.subject)):
+            if text:
+                typer.echo(f"  {heading}: {text}")
+        if step.script:
+            label = "Fire message" if step.type == "fire" else {"email": "Email", "task": "How"}.get(step.channel, "Say")
+            typer.echo(f"  {label}:")
+            typer.echo(_indent(step.script))
+        if step.voicemail:
+            typer.echo("  If not reached, leave:")
+            typer.echo(_indent(step.voicemail))
+    typer.echo("")
+
+
+def _monday_plus(days: int):
+    from datetime import date, timedelta
+
+    return date(2024, 1, 1) + timedelta(days=days)  # 2024-01-01 was a Monday
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+# ---------------------------------------------------------------- versions
+
+
+@app.command("migrate")
+def migrate(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Cadence whose prospects move to its file as it is now."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show each move without making it."),
+    force: bool = typer.Option(False, "--force", help="Also move prospects who would repeat steps they have done."),
+    json_out: bool = JSON,
+) -> None:
+    """Move prospects from the version of a cadence they started on to its current file.
+
+    Steps are matched by `id`, or by position when a step has none. A move that
+    would repeat steps already done is refused (nothing is moved) unless --force.
+    """
+    from cadence.versions import migrate as run
+
+    result = run(pipeline(ctx), name, clock(None), dry_run=dry_run, force=force)
+    if json_out:
+        print_json([move.to_json() for move in result.moves])
+    else:
+        for move in result.moves:
+            typer.echo(_move_line(move, force))
+        if not result.moves:
+            typer.echo(f"Everyone in {name} already follows its current file.")
+        elif dry_run:
+            typer.echo(f"Dry run: {len(result.moves)} to move, nothing changed.")
+        elif result.applied:
+            typer.echo(f"Moved {len(result.moves)} to the current {name} (version {result.version}).")
+    if result.refused and not dry_run and not force:
+        count = len(result.refused)
+        raise CadenceError(
+            f"{count} prospect{'s' if count != 1 else ''} would repeat steps already done "
+            f"(#{', #'.join(str(m.prospect_id) for m in result.refused)}), so nothing was moved: "
+            "give the steps ids that match, or add --force to move them anyway"
+        )
+
+
+def _move_line(move, force: bool) -> str:
+    def where(step, steps, kind):
+        return f"step {step} of {steps} ({kind})" if step else "no step"
+
+    line = (
+        f"#{move.prospect_id} {move.name} ({move.status}): {where(move.step_now, move.steps_now, move.type_now)}"
+        f" -> {where(move.step_after, move.steps_after, move.type_after)}"
+    )
+    if move.due_now != move.due_after:
+        line += f", due {move.due_now.isoformat() if move.due_now else '-'} -> {move.due_after.isoformat() if move.due_after else '-'}"
+    if move.skips:
+        line += f"; skips new step{'s' if len(move.skips) > 1 else ''} {', '.join(map(str, move.skips))}"
+    if move.refused:
+        line += f"; {'forced' if force else 'REFUSED'}: {move.refused}"
+    return line
+
+
+# ---------------------------------------------------------------- files
+
+
+@app.command("new")
+def new(
+    name: str = typer.Argument(..., help="Name of the new cadence (lower case, digits, - or _)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Folder to write into (default: your cadence folder)."),
+) -> None:
+    """Write a commented starter cadence file into your cadence folder; never overwrites."""
+    from cadence.cadences import Library, user_folder
+    from cadence.starter import write_new
+
+    shadowed = Library().locate().get(name)
+    target = write_new(name, out or user_folder())
+    typer.echo(f"wrote {target}")
+    _after_writing([(name, target)], shadowed={name: shadowed} if shadowed else {})
+
+
+def _after_writing(written: list, shadowed: dict) -> None:
+    """Say where a written cadence stands on the search path (stderr)."""
+    from cadence.cadences import Library
+
+    located = Library().locate()
+    for name, target in written:
+        found = located.get(name)
+        if found is None or found[0].resolve() != target.resolve():
+            typer.echo(
+                f"note: {target.parent} is not searched before other cadence files named {name!r}; "
+                "add it to CADENCE_CADENCES to use this file by name",
+                err=True,
+            )
+        elif name in shadowed and shadowed[name][0].resolve() != target.resolve():
+            what = "the built-in" if shadowed[name][1] else str(shadowed[name][0])
+            typer.echo(f"note: {name} now takes the place of {what}", err=True)
+
+
+@app.command("import")
+def import_cadenceml(
+    file: Path = typer.Argument(..., help="A CadenceML file (.yml): cadence names with eligible_days, holiday_region and cadence."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Folder to write into (default: your cadence folder)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite cadence files of the same names."),
+    json_out: bool = JSON,
+) -> None:
+    """Convert a CadenceML file into cadence files, one per cadence; prints what could not be mapped."""
+    from cadence.cadenceml import import_file
+    from cadence.cadences import Library, user_folder
+
+    before = Library().locate()
+    written, not_mapped = import_file(file, out or user_folder(), force=force)
+    if json_out:
+        print_json({
+            "cadences": [{"name": c.name, "from": c.source_name, "path": str(path), "steps": c.steps} for c, path in written],
+            "not_mapped": not_mapped,
+        })
+    else:
+        for converted, path in written:
+            origin = f" (from {converted.source_name!r})" if converted.source_name != converted.name else ""
+            typer.echo(f"wrote {path}: {converted.name}{origin}, {converted.steps} steps")
+        if not_mapped:
+            typer.echo("Not mapped:")
+            for line in not_mapped:
+                typer.echo(f"  {line}")
+    _after_writing([(c.name, path) for c, path in written], {k: v for k, v in before.items() if k in {c.name for c, _ in written}})
+
+
+@app.command("export")
+def export(
+    name: str = typer.Argument(..., help="Cadence name, e.g. five-touch-fire."),
+    format: str = typer.Option("cadenceml", "--format", help="cadenceml, or native (the cadence file itself)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write to this file instead of printing."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+) -> None:
+    """Print a cadence as CadenceML (or as its own file); what CadenceML cannot hold is listed on stderr."""
+    from cadence.cadenceml import export as to_cadenceml
+
+    cadence = _library().get(name)
+    if format == "cadenceml":
+        text, not_mapped = to_cadenceml(cadence)
+    elif format == "native":
+        text, not_mapped = cadence.path.read_text(encoding="utf-8"), []
+    else:
+        raise CadenceError(f"unknown --format {format!r}: use cadenceml or native")
+    for line in not_mapped:
+        typer.echo(f"not exported: {line}", err=True)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    if out.exists() and not force:
+        raise CadenceError(f"{out} already exists: choose another --out file or add --force")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CadenceError(f"cannot write {out}: {exc.strerror}") from None
+    typer.echo(f"wrote {out}", err=True)
