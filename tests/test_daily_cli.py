@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -305,6 +306,53 @@ def test_force_logs_a_step_early(cli):
     assert show(cli, "Ana")["touches"][0]["forced"] is True
 
 
+def test_naive_at_is_in_the_salespersons_time_zone(cli):
+    cli("me", "set", "timezone", "America/Chicago")
+    add(cli, "Ana", "López", "--email", "ana@verdevalle.example", "--start", "2026-11-23")
+    # 23:30 in Chicago on the 23rd is already the 24th in UTC: the touch belongs to the 23rd.
+    assert cli.json("log", "Ana", "na", "--at", "2026-11-23T23:30")["next_due"] == "2026-11-24"
+    # 01:30 UTC on the 25th is still the 24th in Chicago, when step 2 is due.
+    cli("log", "Ana", "na", "--at", "2026-11-25T01:30+00:00")
+    assert [(t["at"], t["on"], t["step"]) for t in show(cli, "Ana")["touches"]] == [
+        ("2026-11-24T05:30:00+00:00", "2026-11-23", 1),
+        ("2026-11-25T01:30:00+00:00", "2026-11-24", 2),
+    ]
+
+
+def test_the_list_for_a_day_does_not_depend_on_the_time_it_is_asked(cli):
+    cli("me", "set", "name", "Sam Carter")
+    cli("me", "set", "company", "Northwind Supplies")
+    cli("me", "set", "phone", "+1 312 555 0100")
+    cli("me", "set", "email", "sam@northwind.example")
+    add(cli, "Ana", "López", "--company", "Verde Valle Foods", "--email", "ana@verdevalle.example",
+        "--timezone", "America/Chicago", "--start", "2026-11-23")
+    cli("log", "Ana", "na", "--at", "2026-11-23T10:00")
+    cli("log", "Ana", "na", "--at", "2026-11-24T10:00")
+    lists = [
+        [{k: v for k, v in item.items() if k not in ("local_time", "outside_hours")} for item in cli.json("today", "--date", "2026-11-26", "--at", at)]
+        for at in ("2026-11-26T00:05", "2026-11-26T12:00", "2026-11-26T23:55")
+    ]
+    assert lists[0] == lists[1] == lists[2]
+    item = lists[0][0]
+    assert {k: item[k] for k in (
+        "prospect_id", "name", "company", "phone", "email", "timezone", "cadence", "step", "steps", "type", "channel",
+        "due", "overdue_days", "attempts", "subject",
+    )} == {
+        "prospect_id": 1, "name": "Ana López", "company": "Verde Valle Foods", "phone": "", "email": "ana@verdevalle.example",
+        "timezone": "America/Chicago", "cadence": "five-touch-fire", "step": 3, "steps": 5, "type": "email",
+        "channel": "email", "due": "2026-11-25", "overdue_days": 1, "attempts": 2,
+        "subject": "Verde Valle Foods: a short question",
+    }
+    assert item["script"].startswith("Hi Ana,\n\nI've called a couple of times this week")
+    assert item["script"].endswith("Sam Carter\nNorthwind Supplies\n+1 312 555 0100 | sam@northwind.example")
+
+
+def test_a_call_step_without_a_phone_stays_listed_marked_missing(cli):
+    add(cli, "Ana", "López", "--email", "ana@verdevalle.example", "--start", "2026-11-23")
+    items = cli.json("today", "--date", "2026-11-23")
+    assert [(i["type"], i["channel"], i["missing"]) for i in items] == [("call", "phone", "phone")]
+
+
 # ---------------------------------------------------------------- the terminal list
 
 
@@ -396,6 +444,15 @@ def test_import_of_the_bundled_example(cli):
     assert {i["step"] for i in items} == {1}
 
 
+def test_import_never_re_adds_a_do_not_contact_person(cli):
+    add(cli, "Lucia", "Bianchi", "--email", "lucia.bianchi@crescentprint.example", "--start", "2026-11-23")
+    cli("log", "Lucia", "dnc", "--at", "2026-11-23T10:00")
+    report = cli.json("import", str(FIXTURES / "leads-basic.csv"), "--start", "2026-11-23")
+    assert (report["added"], report["do_not_contact"]) == (3, 1)
+    assert show(cli, "Lucia")["status"] == "do-not-contact"
+    assert "Lucia Bianchi" not in [i["name"] for i in cli.json("today", "--date", "2026-11-23")]
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -459,17 +516,17 @@ BAD_INPUT = [
      "error: {tmp}/junk.db is not a cadence database (file is not a database); point --db or CADENCE_DB at another file"),
     ("database path is a folder", ["--db", "{tmp}/a-folder", "today", "--date", "2026-11-24"],
      "error: database path {tmp}/a-folder is a folder: give a file name such as {tmp}/a-folder/cadence.db"),
-    ("binary file as CSV", ["import", "{tmp}/picture.csv"], "error: {tmp}/picture.csv: this is a binary file, not CSV text"),
-    ("xlsx saved as .csv", ["import", "{tmp}/sheet.csv"],
-     "error: {tmp}/sheet.csv: this is an Excel or zip file, not CSV: save it as CSV (UTF-8) and import that"),
-    ("missing CSV", ["import", "{tmp}/nope.csv"], "error: {tmp}/nope.csv: no such file"),
+    # The importer's wording is still being broadened (CRM exports): pin the file and the gist.
+    ("binary file as CSV", ["import", "{tmp}/picture.csv"], r"re:error: {tmp}/picture\.csv(:\d+)?: .*(binary|PNG).*"),
+    ("xlsx saved as .csv", ["import", "{tmp}/sheet.csv"], r"re:error: {tmp}/sheet\.csv: .*Excel.*save it as CSV.*"),
+    ("missing CSV", ["import", "{tmp}/nope.csv"], r"re:error: {tmp}/nope\.csv: no such file.*"),
 ]
 
 
 @pytest.mark.parametrize("args, message", [case[1:] for case in BAD_INPUT], ids=[case[0] for case in BAD_INPUT])
 def test_bad_input_is_one_error_line_and_changes_nothing(cli, seeded, args, message):
     args = [a.replace("{tmp}", str(seeded)) for a in args]
-    message = message.replace("{tmp}", str(seeded))
+    message = message.replace("{tmp}", re.escape(str(seeded)) if message.startswith("re:") else str(seeded))
     before = dump()
     files_before = {p.name: p.read_bytes() for p in seeded.iterdir() if p.is_file() and not p.name.startswith("cadence.db")}
     result = cli(*args, ok=False)
@@ -477,7 +534,9 @@ def test_bad_input_is_one_error_line_and_changes_nothing(cli, seeded, args, mess
     assert isinstance(result.exception, SystemExit)
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    if message.endswith(": use one of ") or message.endswith(": use "):
+    if message.startswith("re:"):
+        assert re.fullmatch(message[3:], lines[0]), lines[0]
+    elif message.endswith(": use one of ") or message.endswith(": use "):
         assert lines[0].startswith(message)
     else:
         assert lines[0] == message
