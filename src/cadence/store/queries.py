@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, fields
 from datetime import date
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlmodel import Session
 
 from cadence.engine import State, Status
 from cadence.store.models import Prospect, Setting, Touch
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import ORMExecuteState
 
 # Statuses that can have something on the day's list.
 LISTED = (
@@ -22,6 +25,17 @@ LISTED = (
     Status.FIRED.value,
 )
 STATE_FIELDS = tuple(f.name for f in fields(State))
+ADDING_LOCK = 0x6361_6464  # a fixed PostgreSQL advisory lock key: "adding prospects"
+
+
+def lock_prospects(state: ORMExecuteState) -> None:
+    """Session hook for write transactions: every prospect row they read is read FOR UPDATE.
+
+    On PostgreSQL that locks the row until commit, so a second writer on the same prospect waits
+    and then sees the first one's result; SQLite ignores it (BEGIN IMMEDIATE already locks).
+    """
+    if state.is_select and any(column.get("type") is Prospect for column in state.statement.column_descriptions):
+        state.statement = state.statement.with_for_update(of=Prospect)
 
 
 def state_of(row: Prospect) -> State:
@@ -149,7 +163,14 @@ def lingering(session: Session, linger_after: int, owner: str | None) -> Sequenc
 
 
 def matching_contacts(session: Session, emails: Iterable[str], phones: Iterable[str]) -> list[Prospect]:
-    """Prospects whose email or phone key is among those given."""
+    """Prospects whose email or phone key is among those given.
+
+    Callers insert whoever is not found in the same transaction; on PostgreSQL a transaction-level
+    lock makes two imports (or adds) check and insert one after the other, as SQLite's BEGIN
+    IMMEDIATE does, so the same person cannot be added twice at once.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADDING_LOCK})
     emails, phones = [e for e in emails if e], [p for p in phones if p]
     found: list[Prospect] = []
     for column, values in ((Prospect.email_key, emails), (Prospect.phone_key, phones)):
