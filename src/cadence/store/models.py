@@ -48,6 +48,8 @@ class Prospect(SQLModel, table=True):
 
 class Touch(SQLModel, table=True):
     __tablename__ = "touch"
+    # What `cadence stats` counts, readable without touching the rows (migration 0003).
+    __table_args__ = (Index("ix_touch_stats", "cadence", "step", "outcome", "attempt", "step_type", "prospect_id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     prospect_id: int = Field(foreign_key="prospect.id", index=True)
