@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,11 +13,70 @@ from typer.testing import CliRunner
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# The database the suite runs on: unset or "sqlite" for a temp file per test, or the URL of a
+# PostgreSQL role allowed to create databases (each test gets a fresh one, dropped afterwards).
+TEST_DB = os.environ.get("CADENCE_TEST_DB", "").strip()
+ON_POSTGRES = TEST_DB.startswith(("postgresql", "postgres:", "postgres+"))
+_DATABASES = itertools.count(1)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: needs a SQLite file (permissions, WAL, file corruption)")
+    config.addinivalue_line("markers", "postgres_only: needs a PostgreSQL server (CADENCE_TEST_DB)")
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes") and not TEST_DB:
+        # In CI the PostgreSQL tests must run in one of the passes, never quietly drop out.
+        raise pytest.UsageError("CI=true but CADENCE_TEST_DB is not set: set it to sqlite or to a postgresql+psycopg:// URL")
+    if TEST_DB and TEST_DB != "sqlite" and not ON_POSTGRES:
+        raise pytest.UsageError(f"CADENCE_TEST_DB={TEST_DB!r}: use sqlite or a postgresql+psycopg:// URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if ON_POSTGRES and "sqlite_only" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="SQLite only: runs in the SQLite pass"))
+        if not ON_POSTGRES and "postgres_only" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set CADENCE_TEST_DB=postgresql+psycopg://user:password@host:port/postgres"))
+
+
+def postgres_url(database: str) -> str:
+    """The CADENCE_TEST_DB server and credentials, on another database."""
+    from cadence.store.db import parse_url
+
+    return parse_url(TEST_DB).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin():
+    """An autocommit psycopg connection to CADENCE_TEST_DB, for creating and dropping test databases."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(TEST_DB).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        connection = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        pytest.exit(f"CADENCE_TEST_DB: cannot connect to the test PostgreSQL server: {exc}", returncode=1)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def database_url(tmp_path, request):
+    """What CADENCE_DB is set to: a temp SQLite file, or a new empty PostgreSQL database dropped afterwards."""
+    if not ON_POSTGRES:
+        yield str(tmp_path / "cadence.db")
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    name = f"cadence_test_{os.getpid()}_{next(_DATABASES)}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_url(name)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path, monkeypatch, database_url):
     """Point the database, config and data folders at a temp dir; fix the zone to UTC."""
-    monkeypatch.setenv("CADENCE_DB", str(tmp_path / "cadence.db"))
+    monkeypatch.setenv("CADENCE_DB", database_url)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("TZ", "UTC")

@@ -10,13 +10,16 @@ from typing import TYPE_CHECKING
 from cadence.errors import CadenceError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import URL, Engine
 
 # The newest migration this program knows. A test checks it is Alembic's head,
 # so opening an up-to-date database never imports Alembic.
 HEAD = "0003"
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_SECONDS = 30
+CONNECT_TIMEOUT_SECONDS = 10
+SUPPORTED = ("sqlite", "postgresql")
+MIGRATION_LOCK = 0x6361_6465  # any fixed number; PostgreSQL advisory lock keys are shared per database
 
 
 def default_path() -> Path:
@@ -36,24 +39,31 @@ def resolve_url(option: str | None) -> str:
 def open_engine(option: str | None = None) -> Engine:
     """An engine on the chosen database, migrated to HEAD; refuses one it cannot open."""
     from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
 
-    url = resolve_url(option)
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise CadenceError(f"database URL {url!r} is not valid: give a file path or a URL like postgresql+psycopg://user@host/db") from None
+    parsed = parse_url(resolve_url(option))
+    where = parsed.render_as_string(hide_password=True)
+    backend = parsed.get_backend_name()
     sqlite_path = None
-    if parsed.get_backend_name() == "sqlite":
+    if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise CadenceError("an in-memory database keeps nothing: give a file path with --db or CADENCE_DB")
         sqlite_path = Path(parsed.database)
         _prepare_file(sqlite_path)
     try:
-        engine = create_engine(url, **_engine_options(parsed.get_backend_name()))
-    except Exception as exc:  # noqa: BLE001 - a missing driver or a bad dialect
-        raise CadenceError(f"cannot use database {parsed.render_as_string(hide_password=True)}: {exc}") from None
+        engine = create_engine(parsed, **_engine_options(parsed))
+    except ModuleNotFoundError as exc:
+        if backend == "postgresql" and exc.name == "psycopg":
+            raise CadenceError(
+                "PostgreSQL needs the psycopg driver, which is not installed: pip install 'prospect-cadence[postgres]'"
+            ) from None
+        if backend == "postgresql":
+            raise CadenceError(
+                f"the {exc.name} driver is not installed: write the URL as postgresql+psycopg://... "
+                "(pip install 'prospect-cadence[postgres]' installs psycopg)"
+            ) from None
+        raise CadenceError(f"cannot use database {where}: the {exc.name} driver is not installed") from None
+    except Exception as exc:  # noqa: BLE001 - a bad driver name or URL option
+        raise CadenceError(f"cannot use database {where}: {exc}") from None
     if sqlite_path is not None:
         _tune_sqlite(engine)
     try:
@@ -63,20 +73,81 @@ def open_engine(option: str | None = None) -> Engine:
         raise
     except Exception as exc:  # noqa: BLE001 - turned into one line for the user
         engine.dispose()
-        raise database_error(exc, parsed.render_as_string(hide_password=True), sqlite_path) from None
+        raise database_error(exc, parsed, sqlite_path) from None
     return engine
 
 
-def database_error(exc: Exception, where: str, sqlite_path: Path | None) -> CadenceError:
+def parse_url(url: str) -> URL:
+    """The URL as SQLAlchemy reads it, PostgreSQL pinned to psycopg 3; refuses other databases."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise CadenceError(f"database URL {url!r} is not valid: give a file path or a URL like postgresql+psycopg://user@host/db") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "postgres":  # the spelling Heroku and others hand out
+        backend = "postgresql"
+    if backend == "postgresql" and not driver:
+        driver = "psycopg"  # SQLAlchemy 2.0 would pick psycopg2, which we do not ship
+    if backend not in SUPPORTED:
+        raise CadenceError(
+            f"cadence does not support {backend} databases ({parsed.render_as_string(hide_password=True)}): "
+            "give a file path for SQLite or a URL like postgresql+psycopg://user@host/db"
+        )
+    return parsed.set(drivername=f"{backend}+{driver}" if driver else backend)
+
+
+def database_error(exc: Exception, url: URL, sqlite_path: Path | None) -> CadenceError:
     """One readable line for a failure to open or use the database."""
-    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    full = str(getattr(exc, "orig", exc)).strip()
+    text = full.splitlines()[0] if full else type(exc).__name__
     if sqlite_path is not None:
         if "not a database" in text or "malformed" in text:
             return CadenceError(
                 f"{sqlite_path} is not a cadence database ({text}); point --db or CADENCE_DB at another file"
             )
         return CadenceError(f"cannot open database {sqlite_path}: {text}; check the path and its permissions")
-    return CadenceError(f"cannot open database {where}: {text}")
+    if url.get_backend_name() == "postgresql":
+        return _postgres_error(full, url)
+    return CadenceError(f"cannot open database {url.render_as_string(hide_password=True)}: {text}")
+
+
+def _postgres_error(text: str, url: URL) -> CadenceError:
+    """Say which server refused what, from libpq's wording (it gives no error codes for these)."""
+    host = url.host or url.query.get("host") or os.environ.get("PGHOST")
+    port = url.port or url.query.get("port") or os.environ.get("PGPORT") or 5432
+    server = f"{host}:{port}" if host else f"the local Unix socket, port {port}"
+    # libpq: 'connection to server at "h", port p failed: FATAL:  <reason>'
+    reason = text.splitlines()[0].rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
+    lower = text.lower()
+    if "password authentication failed" in lower or "no password supplied" in lower or (
+        "role" in lower and "does not exist" in lower
+    ) or "pg_hba.conf" in lower:
+        user = url.username or os.environ.get("PGUSER") or "(your login name)"
+        return CadenceError(
+            f"the database server at {server} refused user {user}: {reason}; "
+            "check the user name and password in the URL (or ~/.pgpass)"
+        )
+    if "database" in lower and "does not exist" in lower:
+        return CadenceError(
+            f"there is no database {url.database} on the server at {server}: create it (createdb {url.database}) "
+            "or fix the name in the URL; see docs/team.md"
+        )
+    if "permission denied" in lower:
+        return CadenceError(
+            f"user {url.username} may not use database {url.database} on {server} ({reason}): "
+            "ask the database owner for the grants in docs/team.md"
+        )
+    unreachable = ("connection refused", "timeout expired", "could not translate host name", "failed to resolve host",
+                   "no route to host", "network is unreachable", "no such file or directory", "name or service not known")
+    if any(sign in lower for sign in unreachable):
+        return CadenceError(
+            f"cannot reach the database server at {server} ({reason}): check that PostgreSQL runs there "
+            "and that the host and port in --db or CADENCE_DB are right"
+        )
+    return CadenceError(f"cannot open database {url.render_as_string(hide_password=True)}: {reason}")
 
 
 def _prepare_file(path: Path) -> None:
@@ -91,10 +162,14 @@ def _prepare_file(path: Path) -> None:
         raise CadenceError(f"cannot create database {path}: {exc.strerror}; check the folder exists and is writable") from None
 
 
-def _engine_options(backend: str) -> dict:
-    if backend == "sqlite":
+def _engine_options(url: URL) -> dict:
+    if url.get_backend_name() == "sqlite":
         return {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS}}
-    return {"pool_pre_ping": False}
+    # Fail in seconds, not minutes, when the server is not there; the URL may say otherwise.
+    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if "application_name" not in url.query:
+        connect_args["application_name"] = "cadence"
+    return {"connect_args": connect_args}
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -161,5 +236,9 @@ def upgrade(engine: Engine, target: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two reps opening a new or older database at once: the second waits here,
+            # then Alembic finds the schema already upgraded and does nothing.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, target)
