@@ -35,16 +35,17 @@ def today(items: list, day: date) -> None:
     if not items:
         console.print("Nothing due. Import leads with `cadence import FILE.csv` or add one with `cadence add`.")
         return
+    mixed = len({i.owner for i in items}) > 1  # `today --all`: say whose each one is
     for title, channel in (("CALLS", "phone"), ("EMAILS", "email"), ("TASKS", "task")):
         group = [i for i in items if i.channel == channel]
         if group:
             console.print()
             console.rule(f"[bold]{title} ({len(group)})[/bold]", align="left")
             for item in group:
-                _item(item)
+                _item(item, show_owner=mixed)
 
 
-def _item(item: Any) -> None:
+def _item(item: Any, show_owner: bool = False) -> None:
     fire = item.type == "fire"
     name = escape(item.name)
     who = ", ".join(escape(x) for x in (item.title, item.company) if x)
@@ -53,6 +54,8 @@ def _item(item: Any) -> None:
     console.print(f"{marker}[bold]#{item.prospect_id} {name}[/bold]" + (f"  {who}" if who else ""))
     step = f"step {item.step} of {item.steps}" if item.step and item.steps else "no step"
     facts = [step, TYPE_LABEL.get(item.type, item.type), f"tried {plural(item.attempts, 'time')}"]
+    if show_owner:
+        facts.append(f"owner {escape(item.owner)}" if item.owner else "no owner")
     console.print("  " + " · ".join(facts))
     contact = item.phone if item.channel == "phone" else item.email
     if item.channel == "task":

@@ -146,7 +146,7 @@ def compute(pipe, cadence: str | None = None, since: date | None = None, window:
 
     if window < 0:
         raise CadenceError(f"--window {window} is negative: give a number of days, e.g. 30")
-    scope = insight.Scope(owner=pipe.user or None, cadence=cadence, since=since)
+    scope = insight.Scope(owner=pipe.scope, cadence=cadence, since=since)
     with pipe.reading() as session:
         names = set(insight.cadence_names(session, scope))
         plans = _plans(pipe, cadence, names)

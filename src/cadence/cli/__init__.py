@@ -57,6 +57,7 @@ from cadence.cli import cadences_cmd, daily, me, working  # noqa: E402  (registe
 daily.register(app)
 from cadence.cli import insight; insight.register(app)  # noqa: E402,E702
 working.register(app)
+from cadence.cli import team; team.register(app)  # noqa: E402,E702
 app.add_typer(cadences_cmd.app, name="cadences")
 app.add_typer(me.app, name="me")
 

@@ -14,8 +14,16 @@ import typer
 from cadence.errors import CadenceError
 
 
-def pipeline(ctx: typer.Context):
-    """The pipeline on the chosen database, opened once per command."""
+EVERYONE = typer.Option(False, "--all", help="Everyone's prospects, not only the current rep's ($CADENCE_USER or profile user).")
+OWNER = typer.Option(None, "--owner", metavar="REP", help="This rep's prospects instead of the current rep's.")
+
+
+def pipeline(ctx: typer.Context, everyone: bool = False, owner: str | None = None):
+    """The pipeline on the chosen database, opened once per command.
+
+    `everyone` (--all) or `owner` (--owner REP) choose whose prospects its lists show;
+    by default the current rep's, or everyone's when no rep is set.
+    """
     root = ctx.find_root()
     obj = root.obj if isinstance(root.obj, dict) else {}
     if obj.get("pipeline") is None:
@@ -23,9 +31,29 @@ def pipeline(ctx: typer.Context):
         from cadence.store.db import open_engine
 
         engine = open_engine(obj.get("db"))
+        root.call_on_close(engine.dispose)  # hand PostgreSQL connections back now, not at exit
         obj["pipeline"] = Pipeline(engine, user=os.environ.get("CADENCE_USER") or None, system_zone=system_zone())
         root.obj = obj
-    return obj["pipeline"]
+    pipe = obj["pipeline"]
+    if everyone and owner is not None:
+        raise typer.BadParameter("use --all or --owner, not both", param_hint="--owner")
+    if owner is not None:
+        if not owner.strip():
+            raise typer.BadParameter("give the rep's name", param_hint="--owner")
+        pipe.scope = owner.strip()
+    elif everyone:
+        pipe.scope = None
+    return pipe
+
+
+def parse_owners(text: str | None) -> list[str]:
+    """The reps named by --owners a,b,c, in order; refuses an empty name."""
+    if text is None:
+        return []
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise CadenceError(f"--owners {text!r} has an empty name: give rep names separated by commas, e.g. --owners ana,bob")
+    return names
 
 
 def system_zone():

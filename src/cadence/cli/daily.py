@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import clock, parse_date, pipeline, print_json
+from cadence.cli.common import EVERYONE, OWNER, clock, parse_date, pipeline, print_json
 
 JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
 AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
@@ -66,12 +66,14 @@ def today(
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day to list (YYYY-MM-DD; default today)."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Keep the day to N calls (fire steps, callbacks and the most overdue first); the rest wait. Default: profile max_calls, else no cap."),
+    everyone: bool = EVERYONE,
+    owner: Optional[str] = OWNER,
     json_out: bool = JSON,
 ) -> None:
     """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
     from cadence import output
 
-    pipe = pipeline(ctx)
+    pipe = pipeline(ctx, everyone, owner)
     day = parse_date(date)
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import clock, parse_date, pipeline, print_json
+from cadence.cli.common import EVERYONE, OWNER, clock, parse_date, pipeline, print_json
 from cadence.errors import CadenceError
 
 JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
@@ -20,12 +20,14 @@ def stats(
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Only this cadence."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only prospects who started their cadence on or after DATE (and touches from DATE)."),
     window: int = typer.Option(30, "--window", metavar="DAYS", help="A reply counts as a reply after fire within this many days of the fire."),
+    everyone: bool = EVERYONE,
+    owner: Optional[str] = OWNER,
     json_out: bool = JSON,
 ) -> None:
     """What your cadences achieve: statuses, a funnel by step, connect and reply rates, replies after fire."""
     from cadence.stats import compute
 
-    entries = compute(pipeline(ctx), cadence=cadence, since=parse_date(since, "--since"), window=window)
+    entries = compute(pipeline(ctx, everyone, owner), cadence=cadence, since=parse_date(since, "--since"), window=window)
     if json_out:
         print_json([e.to_json() for e in entries])
     else:

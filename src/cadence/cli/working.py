@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import clock, now, parse_at, parse_date, pipeline, print_json
+from cadence.cli.common import EVERYONE, OWNER, clock, now, parse_at, parse_date, pipeline, print_json
 
 JSON = typer.Option(False, "--json", help="Print JSON only.")
 AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
@@ -18,6 +18,8 @@ def work(
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today)."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Cap the calls as `today --max-calls` does."),
+    everyone: bool = EVERYONE,
+    owner: Optional[str] = OWNER,
 ) -> None:
     """Walk today's list one prospect at a time and log each outcome with a keystroke.
 
@@ -28,7 +30,7 @@ def work(
     from cadence import output
     from cadence.worklist import WorkSession
 
-    pipe = pipeline(ctx)
+    pipe = pipeline(ctx, everyone, owner)
     day = parse_date(date)
     fixed = parse_at(at) if at else (clock(None, day) if day else None)
     instant = fixed or now()

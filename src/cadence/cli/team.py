@@ -1,0 +1,29 @@
+"""Working as a team on one database: who owns which prospect."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from cadence.cli.common import clock, pipeline, print_json
+
+
+def assign(
+    ctx: typer.Context,
+    prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
+    rep: str = typer.Argument(..., help="The rep who takes the prospect over (their CADENCE_USER name)."),
+    at: Optional[str] = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout)."),
+) -> None:
+    """Give a prospect to another rep: it leaves your list and joins theirs, history and step unchanged."""
+    result = pipeline(ctx).assign(prospect, rep, clock(at))
+    if json_out:
+        print_json(result)
+    else:
+        before = f" (was {result['previous_owner']})" if result["previous_owner"] else ""
+        typer.echo(f"#{result['prospect_id']} {result['name']} now belongs to {result['owner']}{before}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(assign)
