@@ -352,6 +352,9 @@ def working_days_between(first: date, last: date, business: bool) -> int:
     return count
 
 
+STARTS = st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31))
+
+
 @st.composite
 def cadences(draw):
     gaps = draw(st.lists(st.integers(min_value=0, max_value=6), min_size=0, max_size=7))
@@ -368,7 +371,7 @@ def cadences(draw):
 @settings(max_examples=300, deadline=None)
 @given(
     spec=cadences(),
-    start=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+    start=STARTS,
     delays=st.lists(st.integers(min_value=0, max_value=9), min_size=8, max_size=8),
 )
 def test_scheduling_rules_hold_for_any_cadence_and_any_delays(spec, start, delays):
@@ -411,7 +414,7 @@ def test_scheduling_rules_hold_for_any_cadence_and_any_delays(spec, start, delay
 @settings(max_examples=200, deadline=None)
 @given(
     spec=cadences(),
-    start=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+    start=STARTS,
     early=st.lists(st.integers(min_value=0, max_value=4), min_size=8, max_size=8),
 )
 def test_forced_early_steps_never_pull_later_steps_before_their_plan(spec, start, early):
