@@ -15,6 +15,7 @@ class Phone:
     key: str  # what duplicates are matched on
     valid: bool
     region: str | None = None  # the number's country, when known
+    zone: str = ""  # the number's IANA time zone, when its prefix has exactly one
 
 
 def normalise_phone(raw: str, region: str | None = "US") -> Phone:
@@ -22,17 +23,34 @@ def normalise_phone(raw: str, region: str | None = "US") -> Phone:
     raw = (raw or "").strip()
     if not raw:
         return Phone("", "", False)
+    return _normalise_phone(raw, (region or "US").upper())
+
+
+# Leads files repeat numbers (a company's main line, the same person twice); parsing is the slow part.
+@lru_cache(maxsize=4096)
+def _normalise_phone(raw: str, region: str) -> Phone:
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(raw, (region or "US").upper())
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return Phone(raw, _digits_key(raw), False)
-    if not phonenumbers.is_valid_number(number):
+    country = phonenumbers.region_code_for_number(number)
+    if country is None or not phonenumbers.is_valid_number_for_region(number, country):
         return Phone(raw, _digits_key(raw), False)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     text = f"{e164};ext={number.extension}" if number.extension else e164
-    return Phone(text, e164, True, phonenumbers.region_code_for_number(number))
+    return Phone(text, e164, True, country, _zone_of(number))
+
+
+def _zone_of(number) -> str:
+    """The one time zone of a valid number, or '' when it has several or none."""
+    from phonenumbers import timezone as zones
+
+    found = zones.time_zones_for_number(number)
+    if len(found) == 1 and found[0] != zones.UNKNOWN_TIMEZONE and valid_timezone(found[0]):
+        return found[0]
+    return ""
 
 
 def _digits_key(raw: str) -> str:
@@ -57,6 +75,26 @@ def normalise_email(raw: str) -> Email:
     raw = (raw or "").strip()
     if not raw:
         return Email("", "", False)
+    lowered = raw.lower()
+    plain = _PLAIN_EMAIL.fullmatch(lowered)
+    if plain and len(lowered) <= 254 and plain.start(2) <= 65:
+        # A plain ASCII address: the local part is one email-validator always accepts, so only
+        # the domain needs its verdict, and a file has far fewer domains than addresses.
+        valid = _domain_ok(plain.group(2))
+        return Email(lowered, lowered, valid)
+    return _checked_email(raw)
+
+
+# Dot-separated runs of letters, digits and _%+- before the @: a subset of what RFC 5322 allows.
+_PLAIN_EMAIL = re.compile(r"([a-z0-9_%+\-]+(?:\.[a-z0-9_%+\-]+)*)@([a-z0-9.\-]+)")
+
+
+@lru_cache(maxsize=4096)
+def _domain_ok(domain: str) -> bool:
+    return _checked_email("x@" + domain).valid
+
+
+def _checked_email(raw: str) -> Email:
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -91,20 +129,39 @@ def _title_case(text: str) -> str:
             out = "Mc" + out[2].upper() + out[3:]
         return out
 
+    def first(word: str) -> str:
+        fixed = fix(word)  # a leading particle is capitalised: "De la Cruz"
+        return fixed[:1].upper() + fixed[1:]
+
     words = text.split(" ")
-    return " ".join(fix(w) if i else fix(w).capitalize() for i, w in enumerate(words))
+    return " ".join(fix(w) if i else first(w) for i, w in enumerate(words))
+
+
+COURTESY_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "m", "mme", "mlle"})
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "esq", "cpa"})
+
+
+def is_courtesy_title(text: str) -> bool:
+    """True for 'Mr.', 'Ms', 'Dr.' and the like: a form of address, not a job."""
+    return text.strip().rstrip(".").lower() in COURTESY_TITLES
 
 
 def split_name(text: str) -> tuple[str, str]:
-    """First name (all but the last word) and last name; 'LAST, FIRST' is understood."""
+    """First name (all but the last word) and last name; 'LAST, FIRST' and 'Dr. Jane Smith, Jr.' are understood."""
     text = tidy_name(text)
-    if "," in text:
-        last, _, first = text.partition(",")
-        return first.strip(), last.strip()
-    if " " not in text:
-        return text, ""
-    first, _, last = text.rpartition(" ")
-    return first, last
+    head, comma, tail = text.partition(",")
+    suffix = ""
+    if comma and tail.strip().rstrip(".").lower() in NAME_SUFFIXES:
+        text, suffix = head.strip(), tail.strip()
+    elif comma:
+        return tail.strip(), head.strip()
+    words = text.split(" ")
+    if len(words) > 2 and is_courtesy_title(words[0]):
+        words = words[1:]
+    if len(words) == 1:
+        return words[0], suffix
+    last = words[-1] + (" " + suffix if suffix else "")
+    return " ".join(words[:-1]), last
 
 
 @lru_cache(maxsize=512)

@@ -263,3 +263,61 @@ def following(session: Session, statuses: Sequence[str], owner: str | None) -> l
     if owner:
         query = query.where(Prospect.owner == owner)
     return [(name, version, count) for name, version, count in session.execute(query)]
+
+
+# ---------------------------------------------------------------- importing
+
+# What an import needs to know of a person already stored: who, whether reachable, what is filled.
+CONTACT_FIELDS = (
+    "id", "status", "first_name", "last_name", "title", "company", "phone", "email", "phone_key", "email_key",
+    "timezone", "source", "tags", "owner", "fields",
+)
+
+
+def contacts_matching(session: Session, emails: Iterable[str], phones: Iterable[str]) -> list:
+    """(id, status, email_key, phone_key) of prospects whose email or phone key is among those given, by id."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADDING_LOCK})
+    table = Prospect.__table__
+    columns = (table.c.id, table.c.status, table.c.email_key, table.c.phone_key)
+    found: list = []
+    for column, values in ((table.c.email_key, sorted({e for e in emails if e})), (table.c.phone_key, sorted({p for p in phones if p}))):
+        for start in range(0, len(values), 500):
+            found.extend(session.execute(select(*columns).where(column.in_(values[start : start + 500]))))
+    return sorted(found, key=lambda row: row.id)
+
+
+def contacts_by_id(session: Session, ids: Iterable[int]) -> list[dict]:
+    """The contact fields (CONTACT_FIELDS) of these prospects, as dicts."""
+    table = Prospect.__table__
+    ids = sorted(set(ids))
+    rows: list[dict] = []
+    for start in range(0, len(ids), 500):
+        query = select(*(table.c[name] for name in CONTACT_FIELDS)).where(table.c.id.in_(ids[start : start + 500]))
+        rows.extend(dict(row._mapping) for row in session.execute(query))
+    return rows
+
+
+def names_and_companies(session: Session) -> list[tuple[int, str, str, str, str]]:
+    """(id, first_name, last_name, company, status) of every prospect with a company, by id."""
+    table = Prospect.__table__
+    query = select(table.c.id, table.c.first_name, table.c.last_name, table.c.company, table.c.status)
+    return [tuple(row) for row in session.execute(query.where(table.c.company != "").order_by(table.c.id))]
+
+
+def insert_prospects(session: Session, rows: list[dict], returning: bool = False) -> list[int] | None:
+    """Insert prospect rows (all with the same keys) in one executemany; their ids when asked."""
+    table = Prospect.__table__
+    if not returning:
+        session.execute(table.insert(), rows)
+        return None
+    result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [row.id for row in result]
+
+
+def fill_prospects(session: Session, changes: dict[int, dict], at) -> None:
+    """Write the given contact fields of each prospect; never its cadence state."""
+    table = Prospect.__table__
+    for prospect_id, values in changes.items():
+        assert not set(values) & set(STATE_FIELDS), "an import never changes cadence state"
+        session.execute(table.update().where(table.c.id == prospect_id).values(**values, updated_at=at))
