@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from rich.console import Console
 from rich.markup import escape
@@ -111,24 +112,95 @@ def logged(result: Any) -> None:
         console.print(f"Now {result.status}.")
 
 
-def import_summary(report: Any, name: str) -> None:
-    table = Table(title=f"Import of {escape(name)}", show_header=False)
+def import_summary(report: Any, name: str, rejects: str | None = None) -> None:
+    """The import's counts as a table; rejected and flagged rows by line on stderr (the first 20 of each)."""
+    title = f"Dry run of the import of {escape(name)}: nothing written" if report.dry_run else f"Import of {escape(name)}"
+    table = Table(title=title, show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     for label, value in (
         ("rows read", report.read),
         ("added", report.added),
+        ("updated", report.updated),
         ("duplicates in file", report.duplicates_in_file),
         ("already present", report.already_present),
         ("do-not-contact skipped", report.do_not_contact),
         ("rejected", len(report.rejected)),
     ):
         table.add_row(label, str(value))
+    if report.flagged:
+        table.add_row("imported with a flag", str(len(report.flagged)))
     console.print(table)
-    for rejected in report.rejected[:20]:
-        errors.print(f"line {rejected.line}: {escape(rejected.reason)}")
-    if len(report.rejected) > 20:
-        errors.print(f"... and {len(report.rejected) - 20} more rejected rows")
+    if rejects is not None:
+        console.print(f"Rejected rows, with their line and reason: {escape(rejects)}")
+    for what, items in (("rejected", [(r.line, r.reason) for r in report.rejected]), ("flagged", [(f.line, f.message) for f in report.flagged])):
+        for line, text in items[:20]:
+            errors.print(f"line {line}: {escape(text)}")
+        if len(items) > 20:
+            errors.print(f"... and {len(items) - 20} more {what} rows")
+
+
+def import_preview(preview: Any) -> None:
+    """What `import --show-mapping` prints: each column's use, then the first rows as they would be stored."""
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(preview.delimiter, repr(preview.delimiter))
+    console.print(f"[bold]{escape(preview.file)}[/bold]: {preview.encoding}, {delimiter}-separated")
+    table = Table(show_header=True, box=None, pad_edge=False)
+    table.add_column("column")
+    table.add_column("goes to")
+    for header, target in preview.mapping:
+        table.add_row(escape(header), escape(target))
+    console.print(table)
+    console.print()
+    console.print(f"First {plural(len(preview.rows), 'row')} as they would be stored (nothing is written):")
+    for row in preview.rows:
+        if "rejected" in row:
+            console.print(f"  line {row['line']}: [red]rejected[/red]: {escape(row['rejected'])}")
+            continue
+        name = " ".join(x for x in (row["first_name"], row["last_name"]) if x)
+        who = ", ".join(x for x in (row["title"], row["company"]) if x)
+        console.print(f"  line {row['line']}: [bold]{escape(name)}[/bold]" + (f"  {escape(who)}" if who else ""))
+        facts = [x for x in (row["phone"], row["email"], row["timezone"], row.get("owner", "")) if x]
+        if row["tags"]:
+            facts.append(f"tags: {row['tags']}")
+        if facts:
+            console.print("    " + escape(" · ".join(facts)))
+        if row["fields"]:
+            console.print("    " + escape(", ".join(f"{k}: {v}" for k, v in row["fields"].items())))
+        for flag in row["flags"]:
+            console.print(f"    [yellow]{escape(flag)}[/yellow]")
+
+
+# Below this many rows an import is over before a bar would be worth drawing.
+PROGRESS_AFTER_ROWS = 3000
+
+
+@contextmanager
+def import_progress(name: str) -> Iterator[Callable[[int, int, int], None] | None]:
+    """A progress callback for the importer that draws a bar on stderr once a file passes a few
+    thousand rows; None (no bar) when stderr is not a terminal."""
+    if not errors.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                   TimeRemainingColumn(), console=errors, transient=True)
+    task = None
+
+    def update(done: int, total: int, rows: int) -> None:
+        nonlocal task
+        if task is None:
+            if rows < PROGRESS_AFTER_ROWS:
+                return
+            bar.start()
+            task = bar.add_task("", total=max(total, 1))
+        bar.update(task, completed=done, description=f"Importing {escape(name)}: {rows:,} rows")
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            bar.stop()
 
 
 def prospect(view: dict) -> None:

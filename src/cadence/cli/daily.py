@@ -46,19 +46,40 @@ def import_leads(
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Cadence for new people (default: profile default_cadence, else five-touch-fire)."),
     start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 for new people (default today)."),
     enroll: bool = typer.Option(True, "--enroll/--no-enroll", help="Enroll new people in the cadence."),
+    maps: list[str] = typer.Option([], "--map", metavar="'HEADER=FIELD'", help="Read column HEADER as FIELD: first_name, last_name, name, email, phone, company, title, timezone, owner, source, tags, do_not_contact, fields.NAME or ignore. Repeatable."),
+    show_mapping: bool = typer.Option(False, "--show-mapping", help="Print how each column is read and the first rows as they would be stored; write nothing."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="The file's encoding, e.g. cp1252 (default: detected among UTF-8, UTF-16, Windows-1252)."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Cell separator: ',', ';', '|' or 'tab' (default: detected)."),
+    region: Optional[str] = typer.Option(None, "--region", metavar="CC", help="Country of phone numbers written without +code (default: profile region, else US)."),
+    update: bool = typer.Option(False, "--update", help="Fill the empty fields of people already present (never their cadence)."),
+    match_name: bool = typer.Option(False, "--match-name", help="Also take the same name at the same company as the same person."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", metavar="FILE", help="Write the rejected rows to this CSV, with their line and reason."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything but write to the database; report what would happen."),
     at: Optional[str] = AT,
     json_out: bool = JSON,
 ) -> None:
     """Import leads from CSV: one transaction; duplicates skipped, bad rows reported by line."""
     from cadence import output
-    from cadence.importer import import_file
+    from cadence.importer import import_file, preview
 
     pipe = pipeline(ctx)
-    report = import_file(pipe, file, clock(at), cadence=cadence, start=parse_date(start, "--start"), enroll=enroll)
+    if show_mapping:
+        shown = preview(file, region or pipe.profile.region, maps, encoding=encoding, delimiter=delimiter)
+        if json_out:
+            print_json(shown.to_json())
+        else:
+            output.import_preview(shown)
+        return
+    with output.import_progress(file.name) as progress:
+        report = import_file(
+            pipe, file, clock(at), cadence=cadence, start=parse_date(start, "--start"), enroll=enroll,
+            overrides=maps, encoding=encoding, delimiter=delimiter, region=region, update=update,
+            match_name=match_name, rejects=rejects, dry_run=dry_run, progress=progress,
+        )
     if json_out:
         print_json(report.to_json())
     else:
-        output.import_summary(report, str(file))
+        output.import_summary(report, str(file), str(rejects) if rejects else None)
 
 
 def today(
