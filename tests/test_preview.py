@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -142,7 +143,7 @@ def test_preview_of_a_prospect_that_does_not_exist(cli):
 def test_outcomes_all_the_way_to_the_fire(cli):
     cli("me", "set", "holidays", "US")
     result = cli("cadences", "preview", "five-touch-fire", "--start", "2026-11-20", "--outcomes", "vm,na,sent,vm,vm", "--json")
-    steps = [(s["step"], s["date"], s["outcome"], s["status_after"]) for s in __import__("json").loads(result.stdout)]
+    steps = [(s["step"], s["date"], s["outcome"], s["status_after"]) for s in json.loads(result.stdout)]
     assert steps == [
         (1, "2026-11-20", "voicemail", "active"),
         (2, "2026-11-23", "no-answer", "active"),
@@ -155,7 +156,7 @@ def test_outcomes_all_the_way_to_the_fire(cli):
 
 def test_a_connect_ends_the_run_engaged(cli):
     result = cli("cadences", "preview", "five-touch-fire", "--start", "2026-11-23", "--outcomes", "na, na ,conn", "--json")
-    steps = __import__("json").loads(result.stdout)
+    steps = json.loads(result.stdout)
     assert [(s["step"], s["outcome"], s["status_after"]) for s in steps] == [
         (1, "no-answer", "active"), (2, "no-answer", "active"), (3, "connected", "engaged"),
     ]

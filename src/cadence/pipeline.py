@@ -311,7 +311,7 @@ class Pipeline:
             callback_on=row.callback_on,
             owner=row.owner,
             lingering=engine.lingering(state, self.profile.linger_after),
-            outside_hours=not worklist.in_window(local_time, self.profile.calling_hours),
+            outside_hours=channel != "task" and not worklist.in_window(local_time, self.profile.calling_hours),
             **texts,
         )
 

@@ -250,10 +250,15 @@ def plan_move(
     skips = [n for n in range(1, target) if n not in done_new]
     due = state.due_on
     if state.status == Status.ACTIVE and target >= 2 and state.last_done_on and state.started_on:
-        # Only a due date the edit changes moves: the same gap keeps the date they have.
-        before = engine.due_after(old, old_calendar, state.started_on, k, state.last_done_on) if k >= 2 else None
-        after = engine.due_after(new, new_calendar, state.started_on, target, state.last_done_on)
-        if after != before:
+        last = state.last_done_on
+        if k >= 2 and matches[k - 2] == target - 1:
+            # The step before theirs in the new file is the one they did last: keep its gap.
+            after = engine.due_after(new, new_calendar, state.started_on, target, last)
+        else:
+            # Its date is not known: the plan's date, and never before the day after their last touch.
+            after = max(engine.planned_on(new, new_calendar, state.started_on, target), new_calendar.add(last, 1))
+        before = engine.due_after(old, old_calendar, state.started_on, k, last) if k >= 2 else None
+        if after != before:  # a date the edit does not change stays as it is
             due = after
     return replace(state, cadence=new.name, step=target, due_on=due), refused, skips
 
