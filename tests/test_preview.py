@@ -336,3 +336,54 @@ def test_step_ids_must_be_unique_and_simple():
         "bad.yaml:4: step 2: id 'intro' is already used by step 1; ids must be unique",
         "bad.yaml:5: step 3: id 'no spaces' must be letters, digits, '-' or '_' (e.g. intro-call)",
     ]
+
+
+# ---------------------------------------------------------------- cadences new: a starter file
+
+
+def test_new_writes_a_starter_found_by_name(cli, mine):
+    result = cli("cadences", "new", "my-plan")
+    assert (result.stdout, result.stderr) == (f"wrote {mine}/my-plan.yaml\n", "")
+    text = (mine / "my-plan.yaml").read_text()
+    assert text.startswith("# my-plan: your own cadence.")
+    assert cli("cadences", "validate", mine / "my-plan.yaml").stdout == f"ok: {mine}/my-plan.yaml (my-plan, 5 steps)\n"
+    shown = cli.json("cadences", "show", "my-plan")
+    assert [(s["id"], s["day"], s["type"]) for s in shown["steps"]] == [
+        ("first-call", 1, "call"), ("first-email", 2, "email"), ("linkedin", 4, "task"),
+        ("second-call", 5, "no-message-call"), ("fire", 7, "fire"),
+    ]
+    steps = cli.json("cadences", "preview", "my-plan", "--start", "2026-11-23")
+    assert [s["date"] for s in steps] == ["2026-11-23", "2026-11-24", "2026-11-26", "2026-11-27", "2026-12-01"]
+
+
+def test_new_refuses_to_overwrite(cli, mine):
+    (mine / "my-plan.yaml").write_text("name: my-plan\n")
+    result = cli("cadences", "new", "my-plan", ok=False)
+    assert (result.exit_code, result.stderr) == (
+        1, f"error: {mine}/my-plan.yaml already exists: edit it, or choose another name or --out folder\n",
+    )
+    assert (mine / "my-plan.yaml").read_text() == "name: my-plan\n"
+
+
+def test_new_without_cadence_cadences_goes_to_the_config_folder(cli, isolated):
+    cli("cadences", "new", "my-plan")
+    assert (isolated / "config" / "cadence" / "cadences" / "my-plan.yaml").is_file()
+    assert cli.json("cadences", "show", "my-plan")["name"] == "my-plan"
+
+
+def test_new_elsewhere_and_over_a_builtin(cli, tmp_path, mine):
+    result = cli("cadences", "new", "spare", "--out", tmp_path / "drafts")
+    assert result.stdout == f"wrote {tmp_path}/drafts/spare.yaml\n"
+    assert result.stderr == (
+        f"note: {tmp_path}/drafts is not searched before other cadence files named 'spare'; "
+        "add it to CADENCE_CADENCES to use this file by name\n"
+    )
+    result = cli("cadences", "new", "five-touch-fire")
+    assert result.stderr == "note: five-touch-fire now takes the place of the built-in\n"
+
+
+@pytest.mark.parametrize("name", ["My Plan", "_plan", "plan.yaml"])
+def test_new_refuses_a_bad_name(cli, mine, name):
+    result = cli("cadences", "new", name, ok=False)
+    assert result.stderr == f"error: cadence name {name!r} must be lower case letters, digits, '-' or '_' (e.g. my-plan)\n"
+    assert list(mine.iterdir()) == []
