@@ -156,3 +156,10 @@ def test_export_refuses_unknown_choices(cli, args, message):
     result = cli("export", *args, ok=False)
     assert result.exit_code == 1
     assert message in result.stderr
+
+
+def test_export_shows_the_current_reps_prospects_unless_all(cli, imported, monkeypatch):
+    cli("add", "--first", "Rita", "--email", "rita@other.example", "--no-enroll")  # no owner
+    monkeypatch.setenv("CADENCE_USER", "sam")
+    assert [r["first_name"] for r in rows(cli("export", "--contacts-only").stdout)] == ["Megan", "Ana María"]
+    assert [r["first_name"] for r in rows(cli("export", "--contacts-only", "--all").stdout)] == ["Megan", "Ana María", "Kevin", "Rita"]

@@ -191,11 +191,11 @@ step  type          reached (of 13)            touches  connect  reply
    5  FIRE          ████▋ 3                          3     0.0%  66.7%
 
 Outcomes by step
-  1: voicemail 8, callback 1, connected 1, disqualified 1, no-answer 1
-  2: no-answer 5, bad-number 1, meeting 1, replied 1
-  3: sent 3, not-interested 1
-  4: gatekeeper 1, no-answer 1, voicemail 1
-  5: voicemail 3
+   1: voicemail 8, callback 1, connected 1, disqualified 1, no-answer 1
+   2: no-answer 5, bad-number 1, meeting 1, replied 1
+   3: sent 3, not-interested 1
+   4: gatekeeper 1, no-answer 1, voicemail 1
+   5: voicemail 3
 """
 
 

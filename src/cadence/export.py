@@ -135,7 +135,7 @@ def write_json(out: IO[str], rows: Iterable[dict[str, Any]]) -> int:
 
 
 def export(pipe, out: IO[str], what: str = "prospects", format: str = "csv", contacts_only: bool = False) -> int:
-    """Write every prospect (or touch) of the current rep to `out`, streamed; returns the count.
+    """Write every prospect (or touch) in the pipeline's scope (the current rep's, or everyone's) to `out`, streamed; returns the count.
 
     `contacts_only` leaves out the prospects' id and cadence state: only what
     `cadence import` reads back. Refuses an unknown `what` or `format`.
@@ -146,7 +146,7 @@ def export(pipe, out: IO[str], what: str = "prospects", format: str = "csv", con
         raise CadenceError(f"cannot export {what!r}: choose prospects or touches")
     if format not in FORMATS:
         raise CadenceError(f"unknown export format {format!r}: choose csv or json")
-    owner = pipe.user or None
+    owner = pipe.scope
     with pipe.reading() as session:
         if what == "touches":
             rows = (_touch(*found) for found in insight.touch_rows(session, owner))

@@ -64,7 +64,7 @@ def plan(pipe, first: date, days: int, now: datetime) -> list[Planned]:
         raise CadenceError(f"--days {days} is out of range: give 1 to {MAX_DAYS}")
     last = first + timedelta(days=days - 1)
     with pipe.reading() as session:
-        rows = insight.listed_until(session, last, PLANNED_STATUSES, pipe.user or None)
+        rows = insight.listed_until(session, last, PLANNED_STATUSES, pipe.scope)
         notes = queries.last_notes(session, [r.id for r in rows if r.status != Status.ACTIVE.value])
     out: list[Planned] = []
     for row in rows:

@@ -23,6 +23,20 @@ def bar(value: int, most: int, width: int = BAR_WIDTH) -> str:
     return "█" * full + (EIGHTHS[part] if part else "")
 
 
+def wrap_items(items: list[str], lead: str, width: int) -> str:
+    """Items joined by commas, wrapped between items (never inside one) under a hanging indent."""
+    lines, line = [], lead
+    for index, item in enumerate(items):
+        piece = item + ("," if index < len(items) - 1 else "")
+        if line.strip() and len(line) + 1 + len(piece) > width and line != lead:
+            lines.append(line)
+            line = " " * len(lead) + piece
+        else:
+            line = line + (" " if line != lead else "") + piece
+    lines.append(line)
+    return "\n".join(lines)
+
+
 def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{100 * rate:.1f}%"
 
@@ -95,12 +109,13 @@ def _funnel(entry: Any) -> None:
         table.add_row(str(step.step), kind, reached, str(step.touches), percent(step.connect_rate), percent(step.reply_rate))
     console.print()
     console.print(table)
-    lines = [f"  {s.step}: " + ", ".join(f"{k} {v}" for k, v in s.to_json()["outcomes"].items()) for s in entry.steps if s.outcomes]
-    if lines:
+    shown = [s for s in entry.steps if s.outcomes]
+    if shown:
         console.print()
         console.print("[bold]Outcomes by step[/bold]")
-        for line in lines:
-            console.print(escape(line))
+        for step in shown:
+            pairs = [f"{k} {v}" for k, v in step.to_json()["outcomes"].items()]
+            console.print(escape(wrap_items(pairs, f"{step.step:>4}: ", max(40, console.width))), soft_wrap=True)
 
 
 def email(draft: Any) -> None:

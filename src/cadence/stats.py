@@ -148,39 +148,46 @@ def compute(pipe, cadence: str | None = None, since: date | None = None, window:
         raise CadenceError(f"--window {window} is negative: give a number of days, e.g. 30")
     scope = insight.Scope(owner=pipe.scope, cadence=cadence, since=since)
     with pipe.reading() as session:
-        names = set(insight.cadence_names(session, scope))
-        plans = _plans(pipe, cadence, names)
-        names |= set(plans)
-        table = {name: CadenceStats(cadence=name, title=plans[name].title if name in plans else "", window=window) for name in sorted(names)}
-        steps = {name: _file_steps(plans.get(name)) for name in table}
+        statuses = insight.statuses(session, scope, pipe.profile.linger_after)
+        outcomes = insight.step_outcomes(session, scope)
+        reach = insight.step_reach(session, scope)
+        replies = insight.replies_by_step(session, scope)
+        fired = insight.fired(session, scope)
+        meetings = insight.meetings(session, scope)
+        connects = insight.touches_to_first_connect(session, scope)
+        after_fire = insight.replies_after_fire(session, scope)
+    names = {row[0] for rows in (statuses, outcomes, reach) for row in rows} | set(fired) | set(meetings) | set(connects)
+    plans = _plans(pipe, cadence, names)
+    names |= set(plans)
+    table = {name: CadenceStats(cadence=name, title=plans[name].title if name in plans else "", window=window) for name in sorted(names)}
+    steps = {name: _file_steps(plans.get(name)) for name in table}
 
-        for name, status, count, lingering in insight.statuses(session, scope, pipe.profile.linger_after):
-            entry = table[name]
-            entry.statuses[status] = entry.statuses.get(status, 0) + count
-            entry.enrolled += count
-            entry.lingering += lingering
-        for name, count in insight.fired(session, scope).items():
-            table[name].fired = count
-        for name, count in insight.meetings(session, scope).items():
-            table[name].meetings = count
-        for name, (average, connected) in insight.touches_to_first_connect(session, scope).items():
-            table[name].avg_touches_to_first_connect = round(average, 2)
-            table[name].connected_prospects = connected
-        _replies_after_fire(table, insight.replies_after_fire(session, scope), window)
-
-        for name, number, kind, outcome, outbound, count in insight.step_outcomes(session, scope):
-            entry = _step(steps[name], number, kind)
-            entry.touches += count
-            entry.outcomes[outcome] = entry.outcomes.get(outcome, 0) + count
-            if outbound and entry.channel == "phone":
-                entry.calls += count
-                if outcome in insight.CONNECTS:
-                    entry.connects += count
-        for name, number, count in insight.step_reach(session, scope):
-            _step(steps[name], number, None).reached = count
-        for name, number, count in insight.replies_by_step(session, scope):
-            if name in steps:
-                _step(steps[name], number, None).replies = count
+    for name, status, count, lingering in statuses:
+        entry = table[name]
+        entry.statuses[status] = entry.statuses.get(status, 0) + count
+        entry.enrolled += count
+        entry.lingering += lingering
+    for name, count in fired.items():
+        table[name].fired = count
+    for name, count in meetings.items():
+        table[name].meetings = count
+    for name, (average, connected) in connects.items():
+        table[name].avg_touches_to_first_connect = round(average, 2)
+        table[name].connected_prospects = connected
+    _replies_after_fire(table, after_fire, window)
+    for name, number, kind, outcome, outbound, count in outcomes:
+        entry = _step(steps[name], number, kind)
+        entry.touches += count
+        entry.outcomes[outcome] = entry.outcomes.get(outcome, 0) + count
+        if outbound and entry.channel == "phone":
+            entry.calls += count
+            if outcome in insight.CONNECTS:
+                entry.connects += count
+    for name, number, count in reach:
+        _step(steps[name], number, None).reached = count
+    for name, number, count in replies:
+        if name in steps:  # the step they replied to may belong to a cadence outside --cadence
+            _step(steps[name], number, None).replies = count
     for name, entry in table.items():
         entry.steps = [steps[name][n] for n in sorted(steps[name])]
     return list(table.values())

@@ -42,11 +42,13 @@ def export(
     format: str = typer.Option("csv", "--format", help="csv or json."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: standard output)."),
     contacts_only: bool = typer.Option(False, "--contacts-only", help="Prospects without id and cadence state: only the columns `cadence import` reads back."),
+    everyone: bool = EVERYONE,
+    owner: Optional[str] = OWNER,
 ) -> None:
     """Export every prospect (custom fields as columns) or every touch, as CSV or JSON."""
     from cadence.export import export as write, export_to_file
 
-    pipe = pipeline(ctx)
+    pipe = pipeline(ctx, everyone, owner)
     what, format = what.strip().lower(), format.strip().lower()
     if out is None or str(out) == "-":
         write(pipe, sys.stdout, what, format, contacts_only)
@@ -106,29 +108,31 @@ def calendar(
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="First day (default today)."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="The .ics file to write (default: standard output)."),
     at: Optional[str] = AT,
+    everyone: bool = EVERYONE,
+    owner: Optional[str] = OWNER,
     json_out: bool = JSON,
 ) -> None:
     """Planned touches for the coming days as an iCalendar (.ics) file: one event per prospect step."""
     from cadence import feed
 
-    pipe = pipeline(ctx)
+    pipe = pipeline(ctx, everyone, owner)
     first = parse_date(date)
     instant = clock(at, first)
     events = feed.plan(pipe, first or pipe.profile.local_day(instant), days, instant)
     content = feed.to_ics(events, pipe.profile.aware(instant))
-    if out is not None and str(out) != "-":
+    to_file = out is not None and str(out) != "-"
+    if to_file:
         from cadence.export import write_file
 
         write_file(out, content)
-    elif not json_out:
-        sys.stdout.write(content.decode("utf-8"))
-        return
     if json_out:
         print_json([e.to_json() for e in events])
-    else:
+    elif to_file:
         from cadence import output_insight
 
         output_insight.planned(events, str(out))
+    else:
+        sys.stdout.write(content.decode("utf-8"))
 
 
 def register(app: typer.Typer) -> None:

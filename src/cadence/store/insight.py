@@ -58,13 +58,6 @@ class Scope:
         return query.where(touch.cadence.is_not(None))
 
 
-def cadence_names(session: Session, scope: Scope) -> list[str]:
-    """Cadences named by prospects or touches in scope."""
-    names = set(session.execute(scope.prospects(select(Prospect.cadence).distinct().where(Prospect.cadence.is_not(None)))).scalars())
-    names |= set(session.execute(scope.touches(select(Touch.cadence).distinct())).scalars())
-    return sorted(n for n in names if n)
-
-
 def statuses(session: Session, scope: Scope, linger_after: int) -> list[tuple[str, str, int, int]]:
     """(cadence, status, prospects, lingering prospects) for each current status."""
     lingering = func.sum(
@@ -158,10 +151,11 @@ def replies_by_step(session: Session, scope: Scope) -> list[tuple[str, int, int]
 
 def touches_to_first_connect(session: Session, scope: Scope) -> dict[str, tuple[float, int]]:
     """Cadence -> (average outbound touches up to and including the first connect, prospects connected)."""
+    # Grouped by cadence first, so the database can read ix_touch_stats rather than every row.
     first = scope.touches(
         select(Touch.prospect_id, Touch.cadence, func.min(Touch.id).label("first_id"))
         .where(Touch.outcome.in_(CONNECTS))
-        .group_by(Touch.prospect_id, Touch.cadence)
+        .group_by(Touch.cadence, Touch.prospect_id)
     ).subquery()
     counted = (
         select(first.c.cadence, func.count(Touch.id).label("touches"))
