@@ -311,7 +311,7 @@ class Pipeline:
             callback_on=row.callback_on,
             owner=row.owner,
             lingering=engine.lingering(state, self.profile.linger_after),
-            outside_hours=channel != "task" and not worklist.in_window(local_time, self.profile.calling_hours),
+            outside_hours=channel == "phone" and not worklist.in_window(local_time, self.profile.calling_hours),
             **texts,
         )
 
@@ -442,7 +442,7 @@ class Pipeline:
                 outcome=outcome.value,
                 step=touch.step,
                 status=after.status.value,
-                next_step=after.step if after.status == Status.ACTIVE else None,
+                next_step=after.step if after.status in (Status.ACTIVE, Status.SNOOZED) else None,
                 next_due=after.due_on,
                 fired=after.status == Status.FIRED and before.status != Status.FIRED,
                 after_fire=touch.after_fire,

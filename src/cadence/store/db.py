@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,8 +85,9 @@ def parse_url(url: str) -> URL:
 
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise CadenceError(f"database URL {url!r} is not valid: give a file path or a URL like postgresql+psycopg://user@host/db") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)  # never print a password
+        raise CadenceError(f"database URL {shown!r} is not valid: give a file path or a URL like postgresql+psycopg://user@host/db") from None
     backend, _, driver = parsed.drivername.partition("+")
     if backend == "postgres":  # the spelling Heroku and others hand out
         backend = "postgresql"
@@ -235,10 +237,10 @@ def upgrade(engine: Engine, target: str) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    # Two programs opening a new or older database at once: the second waits here (SQLite:
+    # BEGIN IMMEDIATE; PostgreSQL: an advisory lock), then Alembic finds the work done.
+    with engine.execution_options(immediate=True).begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Two reps opening a new or older database at once: the second waits here,
-            # then Alembic finds the schema already upgraded and does nothing.
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, fields
 from datetime import date
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from sqlalchemy import delete, func, or_, select, text
 from sqlmodel import Session
@@ -101,8 +101,12 @@ def set_setting(session: Session, owner: str, key: str, value: str | None) -> No
 # ---------------------------------------------------------------- prospects
 
 
-def by_reference(session: Session, ref: str, phone_key: str, owner: str | None) -> list[Prospect]:
-    """Prospects matching an id, an email, a phone or a part of the name (best matches only)."""
+def by_reference(session: Session, ref: str, phone_key: Callable[[], str], owner: str | None) -> list[Prospect]:
+    """Prospects matching an id, an email, a phone or a part of the name (best matches only).
+
+    `phone_key` gives the ref's phone key; it is called only when the ref looks like a phone
+    number, because reading one loads the phone-number library.
+    """
     ref = ref.strip()
     scoped = select(Prospect)
     if owner:
@@ -113,8 +117,8 @@ def by_reference(session: Session, ref: str, phone_key: str, owner: str | None) 
             return [row]
     if "@" in ref:
         return list(session.execute(scoped.where(Prospect.email_key == ref.lower())).scalars())
-    if phone_key and re.fullmatch(r"[\d\s()+.\-;=ext]+", ref, re.I):
-        found = list(session.execute(scoped.where(Prospect.phone_key == phone_key)).scalars())
+    if re.fullmatch(r"[\d\s()+.\-;=ext]+", ref, re.I) and (key := phone_key()):
+        found = list(session.execute(scoped.where(Prospect.phone_key == key)).scalars())
         if found:
             return found
     name = func.lower(Prospect.first_name + " " + Prospect.last_name)
@@ -131,13 +135,17 @@ def by_reference(session: Session, ref: str, phone_key: str, owner: str | None) 
     )
 
 
-def due(session: Session, on: date, owner: str | None) -> Sequence[Prospect]:
-    """Prospects with something due on or before `on`, oldest first (an indexed range scan)."""
+def _listed():
+    """The condition 'status is one that can be on the list', written so the due index is used."""
     # NOT IN the complement, not IN LISTED: SQLite's planner prefers equality on
     # ix_prospect_status for an IN list, which scans every fired prospect; NOT IN
     # leaves it the due_on range of ix_prospect_due, whose status column filters.
-    unlisted = tuple(s.value for s in Status if s.value not in LISTED)
-    query = select(Prospect).where(Prospect.due_on <= on, Prospect.status.not_in(unlisted))
+    return Prospect.status.not_in(tuple(s.value for s in Status if s.value not in LISTED))
+
+
+def due(session: Session, on: date, owner: str | None) -> Sequence[Prospect]:
+    """Prospects with something due on or before `on`, oldest first (an indexed range scan)."""
+    query = select(Prospect).where(Prospect.due_on <= on, _listed())
     if owner:
         query = query.where(Prospect.owner == owner)
     return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
@@ -145,7 +153,7 @@ def due(session: Session, on: date, owner: str | None) -> Sequence[Prospect]:
 
 def due_between(session: Session, first: date, last: date, owner: str | None) -> Sequence[Prospect]:
     """Listed prospects whose next item is due from `first` to `last`."""
-    query = select(Prospect).where(Prospect.due_on >= first, Prospect.due_on <= last, Prospect.status.in_(LISTED))
+    query = select(Prospect).where(Prospect.due_on >= first, Prospect.due_on <= last, _listed())
     if owner:
         query = query.where(Prospect.owner == owner)
     return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
