@@ -212,3 +212,52 @@ def test_a_fired_prospect_stays_fired_for_the_next_rep(cli, rep, two_reps):
     assert refused.exit_code == 1
     assert "fired" in refused.stderr
     assert cli.json("show", "Tom")["attempts"] == 5
+
+
+# ---------------------------------------------------------------- import: who owns the new people
+
+
+def owners_after_import(cli, *options: str) -> dict[str, str]:
+    cli("import", str(FIXTURES / "team-leads.csv"), "--start", MONDAY, *options)
+    return {i["name"]: i["owner"] for i in cli.json("today", "--date", MONDAY, "--all")}
+
+
+def test_import_gives_new_people_to_the_importing_rep_or_the_files_owner(cli, rep):
+    rep("cy")
+    assert owners_after_import(cli) == {
+        "Megan Ray": "cy",
+        "Tomás Kay": "cy",
+        "Priya Nair": "dana",
+        "Li Wei": "cy",
+        "Olu Ade": "cy",
+    }
+
+
+def test_import_owners_deals_new_people_round_robin(cli, rep):
+    rep("cy")
+    assert owners_after_import(cli, "--owners", "ana, bob") == {
+        "Megan Ray": "ana",
+        "Tomás Kay": "bob",
+        "Priya Nair": "ana",
+        "Li Wei": "bob",
+        "Olu Ade": "ana",
+    }
+
+
+def test_import_round_robin_skips_people_already_present(cli, rep):
+    rep("cy")
+    cli("add", "--first", "Tomás", "--last", "Kay", "--email", "tomas.kay@contoso.example", "--start", MONDAY)
+    assert owners_after_import(cli, "--owners", "ana,bob") == {
+        "Tomás Kay": "cy",
+        "Megan Ray": "ana",
+        "Priya Nair": "bob",
+        "Li Wei": "ana",
+        "Olu Ade": "bob",
+    }
+
+
+def test_import_owners_with_an_empty_name_is_refused(cli):
+    result = cli("import", str(FIXTURES / "team-leads.csv"), "--owners", "ana,,bob", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr == "error: --owners 'ana,,bob' has an empty name: give rep names separated by commas, e.g. --owners ana,bob\n"
+    assert cli.json("today", "--date", MONDAY) == []

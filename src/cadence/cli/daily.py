@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import EVERYONE, OWNER, clock, parse_date, pipeline, print_json
+from cadence.cli.common import EVERYONE, OWNER, clock, parse_date, parse_owners, pipeline, print_json
 
 JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
 AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
@@ -55,6 +55,7 @@ def import_leads(
     match_name: bool = typer.Option(False, "--match-name", help="Also take the same name at the same company as the same person."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", metavar="FILE", help="Write the rejected rows to this CSV, with their line and reason."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Do everything but write to the database; report what would happen."),
+    owners: Optional[str] = typer.Option(None, "--owners", metavar="REP,REP,...", help="Deal new people round-robin to these reps (over the file's Owner column); default: you."),
     at: Optional[str] = AT,
     json_out: bool = JSON,
 ) -> None:
@@ -63,6 +64,7 @@ def import_leads(
     from cadence.importer import import_file, preview
 
     pipe = pipeline(ctx)
+    dealt = parse_owners(owners)
     if show_mapping:
         shown = preview(file, region or pipe.profile.region, maps, encoding=encoding, delimiter=delimiter)
         if json_out:
@@ -74,7 +76,7 @@ def import_leads(
         report = import_file(
             pipe, file, clock(at), cadence=cadence, start=parse_date(start, "--start"), enroll=enroll,
             overrides=maps, encoding=encoding, delimiter=delimiter, region=region, update=update,
-            match_name=match_name, rejects=rejects, dry_run=dry_run, progress=progress,
+            match_name=match_name, rejects=rejects, dry_run=dry_run, progress=progress, owners=dealt,
         )
     if json_out:
         print_json(report.to_json())
@@ -92,8 +94,6 @@ def today(
     json_out: bool = JSON,
 ) -> None:
     """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
-    from cadence import output
-
     pipe = pipeline(ctx, everyone, owner)
     day = parse_date(date)
     instant = clock(at, day)
@@ -106,6 +106,8 @@ def today(
     if json_out:
         print_json([item.to_json() for item in capped.items])
     else:
+        from cadence import output  # rich, only for people
+
         output.today(capped.items, shown_day)
 
 
@@ -120,7 +122,6 @@ def log(
     json_out: bool = JSON,
 ) -> None:
     """Record what happened with a prospect and move them along the cadence."""
-    from cadence import output
     from cadence.engine import parse_outcome
 
     from cadence.dates import parse_day
@@ -133,6 +134,8 @@ def log(
     if json_out:
         print_json(result.to_json())
     else:
+        from cadence import output
+
         output.logged(result)
 
 
@@ -158,12 +161,12 @@ def show(
     json_out: bool = JSON,
 ) -> None:
     """A prospect's status, next step and timeline of touches."""
-    from cadence import output
-
     view = pipeline(ctx).show(prospect)
     if json_out:
         print_json(view)
     else:
+        from cadence import output
+
         output.prospect(view)
 
 
