@@ -1,0 +1,87 @@
+"""Several reps logging the same prospects at the same moment, on the suite's database.
+
+Each worker is a separate process with its own connection, as two terminals or two
+laptops would be. Afterwards every touch is there exactly once and every prospect's
+step matches its touches.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+WORKERS = 6
+PROSPECTS = 8
+FIRST_DAY = date(2026, 11, 23)
+DAYS = [FIRST_DAY + timedelta(days=n) for n in range(21)]  # enough for all five steps, Thanksgiving included
+
+
+def log_every_day(url: str, prospect_ids: list[int], seed: int, start) -> tuple[list[tuple[int, int]], int, str | None]:
+    """One rep: every day, try to log each prospect's due step. Returns (logged, refused, crash)."""
+    from cadence.engine import Outcome
+    from cadence.errors import CadenceError
+    from cadence.pipeline import Pipeline
+    from cadence.store.db import open_engine
+
+    engine = open_engine(url)
+    pipe = Pipeline(engine, system_zone=timezone.utc)
+    order = list(prospect_ids)
+    logged: list[tuple[int, int]] = []
+    refused = 0
+    start.wait()  # everyone starts at the same moment
+    try:
+        for day in DAYS:
+            random.Random(seed * 1000 + day.toordinal()).shuffle(order)
+            for prospect_id in order:
+                try:
+                    result = pipe.log(str(prospect_id), Outcome.NO_ANSWER, datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc))
+                except CadenceError:
+                    refused += 1  # not due yet, or already fired: someone else took this step
+                else:
+                    logged.append((prospect_id, result.step))
+    except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+        return logged, refused, repr(exc)
+    finally:
+        engine.dispose()
+    return logged, refused, None
+
+
+def test_workers_logging_the_same_prospects_record_each_step_once(prospect_factory, pipeline, database_url):
+    ids = [prospect_factory(start=FIRST_DAY).id for _ in range(PROSPECTS)]
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Manager() as manager:
+        start = manager.Barrier(WORKERS)
+        with spawn.Pool(WORKERS) as pool:
+            outcomes = pool.starmap(log_every_day, [(database_url, ids, seed, start) for seed in range(WORKERS)])
+
+    assert [crash for _, _, crash in outcomes] == [None] * WORKERS
+    logged = sorted(entry for done, _, _ in outcomes for entry in done)
+    everything = sorted((prospect_id, step) for prospect_id in ids for step in range(1, 6))
+    assert logged == everything  # each step taken by exactly one worker
+    assert sum(refused for _, refused, _ in outcomes) == WORKERS * PROSPECTS * len(DAYS) - len(everything)
+
+    with pipeline.engine.connect() as connection:
+        touches = connection.execute(sa.text("SELECT prospect_id, step FROM touch ORDER BY prospect_id, step")).all()
+        prospects = connection.execute(sa.text("SELECT id, status, attempts, step FROM prospect ORDER BY id")).all()
+    assert [tuple(t) for t in touches] == everything  # nothing lost, nothing twice
+    assert [tuple(p) for p in prospects] == [(prospect_id, "fired", 5, None) for prospect_id in ids]
+
+
+def test_four_terminals_logging_one_step_record_it_once(prospect_factory, database_url):
+    """`cadence log` run four times at once for the same due step: one logs it, three are told it is done."""
+    prospect_factory(first_name="Megan", start=FIRST_DAY)
+    command = [sys.executable, "-m", "cadence", "log", "Megan", "vm", "--at", "2026-11-23T10:00", "--json"]
+    env = {**os.environ, "CADENCE_DB": database_url}
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL) for _ in range(4)]
+    results = sorted((run.wait(timeout=120), run.stderr.read()) for run in runs)
+    for run in runs:
+        run.stdout.close()
+        run.stderr.close()
+    assert results == [(0, "")] + [(1, "error: step 2 for Megan Example is not due until 2026-11-24; use --force to log it early\n")] * 3
