@@ -159,3 +159,15 @@ def test_the_outcomes_are_words_of_their_own():
     assert (parse_outcome("done"), parse_outcome("Skipped")) == (Outcome.DONE, Outcome.SKIPPED)
     assert {Outcome.DONE, Outcome.SKIPPED} <= ADVANCING
     assert json.dumps([Outcome.DONE.value, Outcome.SKIPPED.value]) == '["done", "skipped"]'
+
+
+def test_cadence_show_prints_the_task(cli, mine):
+    out = cli("cadences", "show", "call-link-mail").stdout
+    start = out.index("Step 2 of 5")
+    assert out[start:].splitlines()[:5] == [
+        "Step 2 of 5: day 2, task",
+        "  title: Connect on LinkedIn (id linkedin)",
+        "  instructions:",
+        '    Find {{ prospect.first_name }} at {{ prospect.company or "their company" }}',
+        "    and send a request with a one-line note about the voicemail.",
+    ]

@@ -99,12 +99,17 @@ def test_import_and_enroll_record_the_version(cli, mine):
 # ---------------------------------------------------------------- editing a file mid-way
 
 
-def test_removing_a_middle_step_does_not_move_prospects_mid_way(cli, mine):
+def mid_way(cli, mine):
+    """Ana and Ben in my-five from Monday 23 November: Ana's next step is the email (3), Ben's the call (4)."""
     my_five(mine)
     cli("add", "--first", "Ana", "--phone", "+12125550101", "--email", "ana@example.com", "--cadence", "my-five", "--start", "2026-11-23")
     cli("add", "--first", "Ben", "--phone", "+12125550102", "--email", "ben@example.com", "--cadence", "my-five", "--start", "2026-11-23")
     for who, outcome, day in (("Ana", "vm", "23"), ("Ana", "na", "24"), ("Ben", "vm", "23"), ("Ben", "na", "24"), ("Ben", "sent", "25")):
         cli("log", who, outcome, "--at", f"2026-11-{day}T10:00")
+
+
+def test_removing_a_middle_step_does_not_move_prospects_mid_way(cli, mine):
+    mid_way(cli, mine)
 
     my_five(mine, drop_email=True)  # the day-3 email is gone from the file
     assert len(Library().get("my-five").steps) == 4
@@ -129,11 +134,7 @@ def test_removing_a_middle_step_does_not_move_prospects_mid_way(cli, mine):
 
 
 def test_migrate_dry_run_then_migrate(cli, mine):
-    my_five(mine)
-    cli("add", "--first", "Ana", "--phone", "+12125550101", "--email", "ana@example.com", "--cadence", "my-five", "--start", "2026-11-23")
-    cli("add", "--first", "Ben", "--phone", "+12125550102", "--email", "ben@example.com", "--cadence", "my-five", "--start", "2026-11-23")
-    for who, outcome, day in (("Ana", "vm", "23"), ("Ana", "na", "24"), ("Ben", "vm", "23"), ("Ben", "na", "24"), ("Ben", "sent", "25")):
-        cli("log", who, outcome, "--at", f"2026-11-{day}T10:00")
+    mid_way(cli, mine)
     my_five(mine, drop_email=True)
 
     out = cli("cadences", "migrate", "my-five", "--dry-run").stdout

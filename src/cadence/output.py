@@ -251,13 +251,22 @@ def cadence_detail(cadence: Any) -> None:
     if cadence.description:
         console.print(escape(cadence.description))
     extra = f", holidays {cadence.holidays}" if cadence.holidays else ""
+    if not cadence.public_holidays:
+        extra = ", no public holidays"
+    if cadence.holiday_dates:
+        extra += f", also off {', '.join(d.isoformat() for d in cadence.holiday_dates)}"
+    if cadence.days == "business" and cadence.weekdays != (1, 2, 3, 4, 5):
+        names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+        extra += f", working days {' '.join(names[d - 1] for d in cadence.weekdays)}"
     recycle = f"; fired prospects come back after {cadence.recycle_text}" if cadence.recycle_text else ""
     console.print(f"days: {cadence.days}{extra}{recycle}")
     for step in cadence.steps:
         console.print()
         channel = f" by {step.fire_channel}" if step.fire_channel else ""
         console.print(f"[bold]Step {step.number} of {len(cadence.steps)}: day {step.day}, {TYPE_LABEL.get(step.type, step.type)}{channel}[/bold]")
-        for key in ("subject", "script", "body", "voicemail"):
+        if step.title:
+            console.print(f"  title: {escape(step.title)}" + (f" (id {step.id})" if step.id else ""))
+        for key in ("subject", "script", "body", "voicemail", "instructions"):
             text = getattr(step, key)
             if text:
                 console.print(f"  {key}:")
