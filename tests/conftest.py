@@ -79,6 +79,7 @@ def isolated(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("CADENCE_DB", database_url)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.delenv("CADENCE_CADENCES", raising=False)
     monkeypatch.delenv("CADENCE_USER", raising=False)

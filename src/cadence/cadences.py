@@ -42,6 +42,8 @@ ME_KEYS = frozenset({"name", "company", "phone", "email", "title", "website", "t
 TEMPLATE_NAMES = frozenset({"prospect", "me", "step", "steps", "attempts"})
 STEP_VARS = frozenset({"number", "day", "type", "channel", "title"})
 MAX_DEPTH = 20
+MAX_FILE = 1_000_000  # bytes; a cadence file is a few kilobytes
+CACHE_FORMAT = 1  # bump when Cadence or Problem change shape
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -483,18 +485,11 @@ def _step(number: int, item: Node, problem) -> Step | None:
 
 # ---------------------------------------------------------------- templates
 
-_environment = None
-
-
 def environment():
-    """The one sandboxed Jinja2 environment: undefined names are errors."""
-    global _environment
-    if _environment is None:
-        from jinja2 import StrictUndefined
-        from jinja2.sandbox import SandboxedEnvironment
+    """The one sandboxed Jinja2 environment (see cadence.scripts): undefined names are errors."""
+    from cadence import scripts
 
-        _environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-    return _environment
+    return scripts.environment()
 
 
 def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Iterable[str]) -> list[str]:
@@ -505,9 +500,11 @@ def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Itera
         tree = environment().parse(source)
     except TemplateSyntaxError as exc:
         return [f"template error: {exc.message}"]
+    from cadence.scripts import structure_problems
+
     me_keys = set(me_keys)
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    problems: list[str] = []
+    problems: list[str] = structure_problems(tree)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
         if isinstance(node, nodes.Name):
             if node.ctx == "load" and node.name not in TEMPLATE_NAMES | assigned:
@@ -554,23 +551,11 @@ def _check_attr(name: str, attr: str, me_keys: set[str]) -> list[str]:
     return []
 
 
-_compiled: dict[str, Any] = {}
-
-
 def render(source: str, context: dict[str, Any]) -> str:
-    """The template rendered with `context`; a render failure raises CadenceError."""
-    from jinja2 import TemplateError
-    from jinja2.sandbox import SecurityError
+    """The template rendered with `context` in the script sandbox; a render failure raises CadenceError."""
+    from cadence import scripts
 
-    template = _compiled.get(source)
-    try:
-        if template is None:
-            template = _compiled[source] = environment().from_string(source)
-        return template.render(context).strip()
-    except SecurityError as exc:
-        raise CadenceError(f"script refused by the sandbox: {exc}") from None
-    except (TemplateError, OverflowError, MemoryError, RecursionError) as exc:
-        raise CadenceError(f"script could not be rendered: {exc}") from None
+    return scripts.render(source, context)
 
 
 # ---------------------------------------------------------------- search path
@@ -674,15 +659,30 @@ def load_file(path: Path, builtin: bool = False, me_keys: Iterable[str] = ()) ->
 def validate_file(
     path: Path, builtin: bool = False, me_keys: Iterable[str] = ()
 ) -> tuple[Cadence | None, list[Problem]]:
-    """The cadence in `path` and its problems, each naming file and line."""
+    """The cadence in `path` and its problems, each naming file and line; refuses files over MAX_FILE bytes."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_FILE:
+            return None, [Problem(str(path), 0, f"over {MAX_FILE // 1_000_000} MB: not a cadence file")]
+        content = path.read_bytes()
     except FileNotFoundError:
         return None, [Problem(str(path), 0, "no such file")]
-    except UnicodeDecodeError:
-        return None, [Problem(str(path), 1, "not a text file (expected UTF-8 YAML)")]
     except OSError as exc:
         return None, [Problem(str(path), 0, f"cannot read: {exc.strerror}")]
+    me_keys = tuple(sorted(set(me_keys)))
+    key = _cache_key(path, content, builtin, me_keys)
+    cached = _cached(key)
+    if cached is not None:
+        return cached
+    try:
+        text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        return None, [Problem(str(path), 1, "not a text file (expected UTF-8 YAML)")]
+    result = _validate_text(text, path, builtin, me_keys)
+    _keep(key, result)
+    return result
+
+
+def _validate_text(text: str, path: Path, builtin: bool, me_keys: tuple[str, ...]) -> tuple[Cadence | None, list[Problem]]:
     try:
         return parse_cadence(text, str(path), me_keys=me_keys, builtin=builtin)
     except CadenceError as exc:
@@ -691,3 +691,54 @@ def validate_file(
         if match and match.group(1) == str(path):
             return None, [Problem(str(path), int(match.group(2)), match.group(3))]
         return None, [Problem(str(path), 1, message)]
+
+
+# ---------------------------------------------------------------- validated files, cached
+# Parsing YAML and checking every template costs more than the rest of a
+# command; the result depends only on the file's bytes, where it is, the
+# me.* keys and this code, so it is kept in the user cache folder under a
+# hash of those. The folder is the user's own (mode 0700), like Jinja's
+# bytecode cache next to it.
+
+
+def _cache_key(path: Path, content: bytes, builtin: bool, me_keys: tuple[str, ...]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(content)
+    code = [os.stat(Path(__file__).with_name(name)) for name in ("cadences.py", "scripts.py", "calendar.py")]
+    digest.update(repr((CACHE_FORMAT, str(path), builtin, me_keys, [(s.st_mtime_ns, s.st_size) for s in code])).encode())
+    return digest.hexdigest()
+
+
+def _cache_folder() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("cadence")) / "cadences"
+
+
+def _cached(key: str) -> tuple[Cadence | None, list[Problem]] | None:
+    import pickle
+
+    try:
+        with open(_cache_folder() / f"{key}.pickle", "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a missing or unreadable entry is only a cache miss
+        return None
+
+
+def _keep(key: str, result: tuple[Cadence | None, list[Problem]]) -> None:
+    import pickle
+    import tempfile
+
+    folder = _cache_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False, suffix=".tmp") as handle:
+            try:
+                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                os.unlink(handle.name)
+                raise
+        os.replace(handle.name, folder / f"{key}.pickle")  # readers see a whole entry or none
+    except OSError:
+        pass  # a read-only or full cache folder only costs speed

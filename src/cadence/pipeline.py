@@ -155,7 +155,10 @@ class Pipeline:
         """The one prospect `ref` names; refuses none or several (listing them)."""
         if not ref.strip():
             raise CadenceError("name a prospect by id, email, phone or part of the name")
-        key = phone_key(ref, self.profile.region)
+
+        def key() -> str:  # read only for a phone-like ref: parsing loads the phone library
+            return phone_key(ref, self.profile.region)
+
         rows = queries.by_reference(session, ref, key, self.user or None)
         if not rows and self.user:
             rows = queries.by_reference(session, ref, key, None)  # a colleague's prospect

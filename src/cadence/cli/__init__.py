@@ -16,6 +16,12 @@ from cadence.errors import CadenceError
 class CadenceGroup(TyperGroup):
     """Prints a CadenceError (or a database failure) as one line on stderr and exits 1."""
 
+    def main(self, *args, **kwargs):
+        from cadence.cli.plain import use_plain_text
+
+        use_plain_text(self)  # text options without pydantic: see cadence.cli.plain
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -36,6 +42,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich's help formatter alone takes longer than --help may
 )
 
 

@@ -10,7 +10,7 @@ import typer
 from cadence.cli.common import clock, parse_date, pipeline, print_json
 from cadence.errors import CadenceError
 
-app = typer.Typer(help="List, show, validate, preview and convert cadences.", no_args_is_help=False)
+app = typer.Typer(help="List, show, validate, preview and convert cadences.", no_args_is_help=False, rich_markup_mode=None)
 JSON = typer.Option(False, "--json", help="Print JSON only.")
 
 
@@ -230,8 +230,9 @@ def migrate(
 ) -> None:
     """Move prospects from the version of a cadence they started on to its current file.
 
-    Steps are matched by `id`, or by position when a step has none. A move that
-    would repeat steps already done is refused (nothing is moved) unless --force.
+    Steps are matched by `id`, else by day and type, else by position (see
+    docs/cadence-format.md). A move that would repeat steps already done is
+    refused (nothing is moved) unless --force.
     """
     from cadence.versions import migrate as run
 

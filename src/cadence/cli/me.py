@@ -6,7 +6,7 @@ import typer
 
 from cadence.cli.common import pipeline, print_json
 
-app = typer.Typer(help="Your profile: me.* in scripts, and settings such as timezone, region, holidays.", no_args_is_help=True)
+app = typer.Typer(help="Your profile: me.* in scripts, and settings such as timezone, region, holidays.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command("set")
