@@ -340,3 +340,47 @@ def test_the_suite_runs_on_the_database_it_was_given(database_url):
     assert backend == ("postgresql" if ON_POSTGRES else "sqlite")
     if ON_POSTGRES:
         assert make_url(database_url).host == make_url(TEST_DB).host
+
+
+# ---------------------------------------------------------------- the roles docs/team.md recommends
+
+
+@POSTGRES
+def test_the_team_roles_of_the_docs_let_reps_write_and_a_reader_read(cli, monkeypatch, database_url, postgres_admin):
+    import os
+
+    url = make_url(database_url)
+    suffix = f"{os.getpid()}_{url.database.rsplit('_', 1)[-1]}"
+    team, ana, bob, reader = (f"{who}_{suffix}" for who in ("cadence_team", "ana", "bob", "reader"))
+    postgres_admin.execute(f"CREATE ROLE {team} NOLOGIN")
+    try:
+        postgres_admin.execute(f'ALTER DATABASE "{url.database}" OWNER TO {team}')
+        for rep in (ana, bob):
+            postgres_admin.execute(f"CREATE ROLE {rep} LOGIN PASSWORD 'pw-{rep}' IN ROLE {team}")
+            postgres_admin.execute(f'ALTER ROLE {rep} IN DATABASE "{url.database}" SET role TO {team}')
+        postgres_admin.execute(f"CREATE ROLE {reader} LOGIN PASSWORD 'pw-{reader}'")
+        with sa.create_engine(url).begin() as connection:  # as the superuser, in the team's database
+            connection.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {team}")
+            connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {reader}")
+            connection.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES FOR ROLE {team} IN SCHEMA public GRANT SELECT ON TABLES TO {reader}")
+
+        def as_role(role: str, rep: str | None) -> None:
+            monkeypatch.setenv("CADENCE_DB", url.set(username=role, password=f"pw-{role}").render_as_string(hide_password=False))
+            monkeypatch.setenv("CADENCE_USER", rep) if rep else monkeypatch.delenv("CADENCE_USER", raising=False)
+
+        as_role(ana, "ana")  # the first command creates the tables, owned by the team role
+        cli("add", "--first", "Megan", "--phone", "+1 212 555 0101", "--start", "2026-11-23")
+        as_role(bob, "bob")
+        cli("add", "--first", "Tom", "--phone", "+1 212 555 0102", "--start", "2026-11-23")
+        cli("log", "Tom", "vm", "--at", "2026-11-23T10:00")
+        as_role(reader, None)
+        assert [(i["name"], i["owner"]) for i in cli.json("today", "--date", "2026-11-24")] == [("Megan", "ana"), ("Tom", "bob")]
+        refused = cli("log", "Megan", "vm", "--at", "2026-11-24T10:00", ok=False)
+        assert refused.stderr == (
+            "error: database: permission denied for table prospect: "
+            "ask whoever runs the database for the grants in docs/team.md\n"
+        )
+    finally:
+        postgres_admin.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')  # it holds the roles' grants
+        for role in (reader, bob, ana, team):
+            postgres_admin.execute(f"DROP ROLE IF EXISTS {role}")

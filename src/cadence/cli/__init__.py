@@ -32,6 +32,8 @@ class CadenceGroup(TyperGroup):
             if not type(exc).__module__.startswith("sqlalchemy"):
                 raise
             message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            if "permission denied" in message:  # a team database whose role may not write
+                message += ": ask whoever runs the database for the grants in docs/team.md"
             typer.echo(f"error: database: {message}", err=True)
             raise typer.Exit(1) from None
 
