@@ -362,3 +362,10 @@ def test_away_moves_due_steps_past_the_range_keeping_spacing(cli):
     dues = {pid: cli.json("show", pid)["next_due"] for pid in (first, second, later)}
     assert dues == {first: "2026-12-02", second: "2026-12-03", later: "2026-12-07"}
     assert cli.json("me", "show")["days_off"] == "2026-11-30..2026-12-01"
+
+
+def test_work_legend_has_task_keys():
+    from cadence.worklist import read_answer
+    from cadence.engine import Outcome
+
+    assert (read_answer("t"), read_answer("p"), read_answer("s")) == (Outcome.DONE, Outcome.SKIPPED, "skip")

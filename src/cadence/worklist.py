@@ -25,6 +25,8 @@ KEYS: dict[str, Outcome] = {
     "x": Outcome.BAD_NUMBER,
     "o": Outcome.BOUNCED,
     "!": Outcome.DO_NOT_CONTACT,
+    "t": Outcome.DONE,  # a task step carried out
+    "p": Outcome.SKIPPED,  # a task step passed over
 }
 CONTROLS = {"s": "skip", "u": "undo", "q": "quit"}
 CONTROL_WORDS = {"skip": "skip", "undo": "undo", "back": "undo", "quit": "quit", "exit": "quit"}
