@@ -177,13 +177,13 @@ def touches_to_first_connect(session: Session, scope: Scope) -> dict[str, tuple[
 # ---------------------------------------------------------------- export
 
 
-def prospect_rows(session: Session, owner: str | None, batch: int = 1000) -> Iterator[Prospect]:
-    """Every prospect in id order, streamed in batches."""
-    query = select(Prospect).order_by(Prospect.id)
+def prospect_rows(session: Session, owner: str | None, batch: int = 2000) -> Iterator[dict]:
+    """Every prospect as a mapping of its columns, in id order, streamed (plain rows: no ORM objects)."""
+    query = select(*Prospect.__table__.columns).order_by(Prospect.id)
     if owner:
         query = query.where(Prospect.owner == owner)
-    for row in session.execute(query.execution_options(yield_per=batch)).scalars():
-        yield row
+    for row in session.execute(query.execution_options(yield_per=batch)):
+        yield row._mapping
 
 
 def custom_field_names(session: Session, owner: str | None) -> list[str]:
@@ -198,17 +198,17 @@ def custom_field_names(session: Session, owner: str | None) -> list[str]:
     return list(names)
 
 
-def touch_rows(session: Session, owner: str | None, batch: int = 2000) -> Iterator[tuple[Touch, str, str, str]]:
-    """(touch, first name, last name, email) for every touch in log order, streamed."""
+def touch_rows(session: Session, owner: str | None, batch: int = 5000) -> Iterator[dict]:
+    """Every touch as a mapping of its columns plus the prospect's first_name, last_name and email, in log order."""
     query = (
-        select(Touch, Prospect.first_name, Prospect.last_name, Prospect.email)
+        select(*Touch.__table__.columns, Prospect.first_name, Prospect.last_name, Prospect.email)
         .join(Prospect, Prospect.id == Touch.prospect_id)
         .order_by(Touch.id)
     )
     if owner:
         query = query.where(Prospect.owner == owner)
-    for touch, first, last, email in session.execute(query.execution_options(yield_per=batch)):
-        yield touch, first, last, email
+    for row in session.execute(query.execution_options(yield_per=batch)):
+        yield row._mapping
 
 
 # ---------------------------------------------------------------- calendar
