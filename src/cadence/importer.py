@@ -235,6 +235,14 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 DELIMITERS = {",": ",", ";": ";", "\t": "\t", "|": "|", "tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
+class MalformedRow(list):
+    """A record the CSV reader could not split (a stray quote); the import rejects it with `reason`."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+
 @dataclass
 class Source:
     """A CSV file opened for reading: its encoding, its delimiter, and its records as (line, cells)."""
@@ -253,8 +261,22 @@ class Source:
         self._handle = handle
         line = 1
         try:
-            reader = csv.reader(handle, delimiter=self.delimiter)
-            for cells in reader:
+            # strict: a quote that is never closed is an error, not a cell that swallows the rest of the file.
+            reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    if "unexpected end of data" in str(exc):
+                        raise CadenceError(
+                            f"{self.path}:{line}: a quote opened on this line is never closed, so the rest of the "
+                            "file would be one cell: close it and import again"
+                        ) from None
+                    if "field limit" in str(exc):
+                        raise  # the reader cannot find the next row after a cell this big
+                    cells = MalformedRow(f"badly quoted cell ({exc})")
                 yield line, cells
                 line = reader.line_num + 1
         except UnicodeDecodeError:
@@ -657,6 +679,8 @@ class RowReader:
 
     def lead(self, line: int, cells: list[str], flags: list[Flag]) -> Lead:
         """The row as a Lead; raises Reject with the reason for a row that cannot be imported."""
+        if type(cells) is MalformedRow:
+            raise Reject(cells.reason)
         m = self.mapping
         n = len(cells)
         if n < m.width or (n > self.count and any(c.strip() for c in cells[self.count :])):
@@ -806,6 +830,8 @@ def _zone_names() -> dict[str, str]:
 
 def ignorable(cells: list[str]) -> bool:
     """A blank row, or a line a report export adds after the rows: neither is a person nor an error."""
+    if type(cells) is MalformedRow:
+        return False
     filled = [c.strip() for c in cells if c.strip()]
     return not filled or (len(filled) == 1 and filled[0].casefold().startswith(FOOTERS))
 
@@ -822,7 +848,7 @@ def check_usable(mapping: ColumnMap, source: Source, line: int) -> None:
     """Refuses a header without a name column and an email or phone column, listing what it found."""
     if mapping.usable:
         return
-    found = [h for h in mapping.headers if h]
+    found = [h if len(h) <= 60 else h[:57] + "..." for h in mapping.headers if h]  # a 10 MB "header" stays one short line
     shown = ", ".join(found[:25]) + (f" and {len(found) - 25} more" if len(found) > 25 else "")
     example = found[0] if found else "Header"
     raise CadenceError(
@@ -894,7 +920,7 @@ def preview(
 class _Person:
     """One person of this file: pending in a batch (lead), or stored (id)."""
 
-    __slots__ = ("lead", "id", "existing", "dnc", "email_key")
+    __slots__ = ("lead", "id", "existing", "dnc", "email_key", "repeats")
 
     def __init__(self, lead: Lead):
         self.lead: Lead | None = lead
@@ -902,6 +928,7 @@ class _Person:
         self.existing = False
         self.dnc = False
         self.email_key = lead.email_key
+        self.repeats = 0  # later rows of the file that are this person, counted once we know who they are
 
 
 # Columns an --update may fill when they are empty. The cadence state is never among them.
@@ -1050,12 +1077,14 @@ class _Job:
         """Queue a lead, or count it as a duplicate; True when a batch was written."""
         person = self._seen(lead)
         if person is not None:
-            if person.dnc:
+            if person.lead is not None:
+                person.repeats += 1  # still waiting in the batch: counted when it is placed
+            elif person.dnc:
                 self.report.do_not_contact += 1
             else:
                 self.report.duplicates_in_file += 1
-                if self.update:
-                    self._merge(person, lead)
+            if self.update and not person.dnc:
+                self._merge(person, lead)
             return False
         person = _Person(lead)
         self._remember(person, lead)
@@ -1124,6 +1153,10 @@ class _Job:
             fresh: list[_Person] = []
             for person in batch:
                 self._place(person, by_email, by_phone, fresh)
+                if person.dnc:
+                    self.report.do_not_contact += person.repeats
+                else:
+                    self.report.duplicates_in_file += person.repeats
             if fresh:
                 rows = [{**(self.base_dnc if "status" in p.lead.values else self.base), **p.lead.values} for p in fresh]
                 if self.owners is not None:

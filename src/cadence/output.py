@@ -114,8 +114,9 @@ def logged(result: Any) -> None:
 
 def import_summary(report: Any, name: str, rejects: str | None = None) -> None:
     """The import's counts as a table; rejected and flagged rows by line on stderr (the first 20 of each)."""
-    title = f"Dry run of the import of {escape(name)}: nothing written" if report.dry_run else f"Import of {escape(name)}"
-    table = Table(title=title, show_header=False)
+    heading = f"Dry run of the import of {escape(name)}: nothing written" if report.dry_run else f"Import of {escape(name)}"
+    console.print(heading, soft_wrap=True)
+    table = Table(show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     for label, value in (
@@ -132,7 +133,7 @@ def import_summary(report: Any, name: str, rejects: str | None = None) -> None:
         table.add_row("imported with a flag", str(len(report.flagged)))
     console.print(table)
     if rejects is not None:
-        console.print(f"Rejected rows, with their line and reason: {escape(rejects)}")
+        console.print(f"Rejected rows, with their line and reason: {escape(rejects)}", soft_wrap=True)
     for what, items in (("rejected", [(r.line, r.reason) for r in report.rejected]), ("flagged", [(f.line, f.message) for f in report.flagged])):
         for line, text in items[:20]:
             errors.print(f"line {line}: {escape(text)}")
@@ -143,7 +144,7 @@ def import_summary(report: Any, name: str, rejects: str | None = None) -> None:
 def import_preview(preview: Any) -> None:
     """What `import --show-mapping` prints: each column's use, then the first rows as they would be stored."""
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(preview.delimiter, repr(preview.delimiter))
-    console.print(f"[bold]{escape(preview.file)}[/bold]: {preview.encoding}, {delimiter}-separated")
+    console.print(f"[bold]{escape(preview.file)}[/bold]: {preview.encoding}, {delimiter}-separated", soft_wrap=True)
     table = Table(show_header=True, box=None, pad_edge=False)
     table.add_column("column")
     table.add_column("goes to")
