@@ -102,10 +102,8 @@ def test_full_export_imports_as_the_same_contacts(cli, imported, tmp_path):
     cli("export", "-o", exported)
     other = ("--db", str(tmp_path / "other.db"))
     cli(*other, "import", exported)
-    copies, originals = people(cli, *other), people(cli)
-    assert [{k: p[k] for k in PERSON} for p in copies] == [{k: p[k] for k in PERSON} for p in originals]
-    for copy, original in zip(copies, originals):
-        assert original["fields"].items() <= copy["fields"].items()
+    # The importer knows its own export: the state columns are not taken for custom fields.
+    assert people(cli, *other) == people(cli)
 
 
 def test_export_to_a_file_reports_the_count(cli, imported, tmp_path):
