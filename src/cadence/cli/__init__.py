@@ -29,13 +29,29 @@ class CadenceGroup(TyperGroup):
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:  # noqa: BLE001 - only database failures are turned into a line
-            if not type(exc).__module__.startswith("sqlalchemy"):
+            if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3")):
                 raise
-            message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            if "permission denied" in message:  # a team database whose role may not write
-                message += ": ask whoever runs the database for the grants in docs/team.md"
-            typer.echo(f"error: database: {message}", err=True)
+            typer.echo(f"error: {_database_failure(exc, ctx)}", err=True)
             raise typer.Exit(1) from None
+
+
+def _database_failure(exc: Exception, ctx) -> str:
+    """One line for a database error met while a command ran (opening the database has its own)."""
+    text = str(getattr(exc, "orig", exc)).strip()
+    message = text.splitlines()[0] if text else type(exc).__name__
+    try:
+        from pathlib import Path
+
+        from cadence.store.db import parse_url, resolve_url, sqlite_error
+
+        url = parse_url(resolve_url((ctx.obj or {}).get("db")))
+        if url.get_backend_name() == "sqlite" and url.database:
+            return str(sqlite_error(message, Path(url.database)))
+    except CadenceError:
+        pass
+    if "permission denied" in message:  # a team database whose role may not write
+        message += ": ask whoever runs the database for the grants in docs/team.md"
+    return f"database: {message}"
 
 
 app = typer.Typer(

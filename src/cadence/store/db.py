@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # so opening an up-to-date database never imports Alembic.
 HEAD = "0003"
 MIGRATIONS = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_SECONDS = 30
+BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite write waits for another program's; CADENCE_BUSY_TIMEOUT overrides
 CONNECT_TIMEOUT_SECONDS = 10
 SUPPORTED = ("sqlite", "postgresql")
 MIGRATION_LOCK = 0x6361_6465  # any fixed number; PostgreSQL advisory lock keys are shared per database
@@ -50,8 +50,9 @@ def open_engine(option: str | None = None) -> Engine:
             raise CadenceError("an in-memory database keeps nothing: give a file path with --db or CADENCE_DB")
         sqlite_path = Path(parsed.database)
         _prepare_file(sqlite_path)
+    options = _engine_options(parsed)
     try:
-        engine = create_engine(parsed, **_engine_options(parsed))
+        engine = create_engine(parsed, **options)
     except ModuleNotFoundError as exc:
         if backend == "postgresql" and exc.name == "psycopg":
             raise CadenceError(
@@ -69,6 +70,8 @@ def open_engine(option: str | None = None) -> Engine:
         _tune_sqlite(engine)
     try:
         migrate(engine, sqlite_path)
+        if sqlite_path is not None:
+            _use_wal(engine)  # only now the file is known to be ours: another program's database stays as it is
     except CadenceError:
         engine.dispose()
         raise
@@ -101,6 +104,20 @@ def parse_url(url: str) -> URL:
     return parsed.set(drivername=f"{backend}+{driver}" if driver else backend)
 
 
+def busy_timeout() -> float:
+    """Seconds a SQLite write waits while another program writes: CADENCE_BUSY_TIMEOUT, else 30."""
+    raw = os.environ.get("CADENCE_BUSY_TIMEOUT", "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds <= 86400:
+        raise CadenceError(f"CADENCE_BUSY_TIMEOUT={raw!r} is not a number of seconds: use e.g. 30 or 0.5")
+    return seconds
+
+
 def database_error(exc: Exception, url: URL, sqlite_path: Path | None) -> CadenceError:
     """One readable line for a failure to open or use the database."""
     full = str(getattr(exc, "orig", exc)).strip()
@@ -110,6 +127,8 @@ def database_error(exc: Exception, url: URL, sqlite_path: Path | None) -> Cadenc
             return CadenceError(
                 f"{sqlite_path} is not a cadence database ({text}); point --db or CADENCE_DB at another file"
             )
+        if "locked" in text or "busy" in text or "readonly" in text or "read-only" in text:
+            return sqlite_error(text, sqlite_path)
         return CadenceError(f"cannot open database {sqlite_path}: {text}; check the path and its permissions")
     if url.get_backend_name() == "postgresql":
         return _postgres_error(full, url)
@@ -164,9 +183,23 @@ def _prepare_file(path: Path) -> None:
         raise CadenceError(f"cannot create database {path}: {exc.strerror}; check the folder exists and is writable") from None
 
 
+def sqlite_error(text: str, path: Path) -> CadenceError:
+    """One line for a SQLite file that refuses a write: busy past the timeout, or read-only."""
+    if "locked" in text or "busy" in text:
+        return CadenceError(
+            f"the database {path} stayed busy for {busy_timeout():g} s: another cadence (or program) is writing to it; "
+            "try again, or wait longer with CADENCE_BUSY_TIMEOUT=SECONDS"
+        )
+    if "readonly" in text or "read-only" in text:
+        return CadenceError(
+            f"cannot write to the database {path}: the file or its folder is read-only; check their permissions"
+        )
+    return CadenceError(f"the database {path} failed: {text}")
+
+
 def _engine_options(url: URL) -> dict:
     if url.get_backend_name() == "sqlite":
-        return {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS}}
+        return {"connect_args": {"timeout": busy_timeout()}}
     # Fail in seconds, not minutes, when the server is not there; the URL may say otherwise.
     connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if "application_name" not in url.query:
@@ -182,8 +215,7 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -194,6 +226,15 @@ def _tune_sqlite(engine: Engine) -> None:
         # on the busy timeout instead of failing halfway.
         immediate = connection.get_execution_options().get("immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _use_wal(engine: Engine) -> None:
+    """Write-ahead logging, so reading never waits for a write; SQLite keeps it in the file once set."""
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # outside any transaction, as it must be
+    finally:
+        raw.close()
 
 
 def current_revision(engine: Engine) -> tuple[str | None, bool]:
