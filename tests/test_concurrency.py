@@ -85,3 +85,34 @@ def test_four_terminals_logging_one_step_record_it_once(prospect_factory, databa
         run.stdout.close()
         run.stderr.close()
     assert results == [(0, "")] + [(1, "error: step 2 for Megan Example is not due until 2026-11-24; use --force to log it early\n")] * 3
+
+
+def import_at_once(url: str, leads: str, start) -> tuple[int, int]:
+    """One rep importing `leads` the moment everyone is ready: (added, already present)."""
+    from cadence.importer import import_file
+    from cadence.pipeline import Pipeline
+    from cadence.store.db import open_engine
+
+    engine = open_engine(url)
+    try:
+        pipe = Pipeline(engine, system_zone=timezone.utc)
+        start.wait()
+        # Without a cadence: enrolling would also queue them, on the stored cadence version.
+        report = import_file(pipe, leads, datetime(2026, 11, 23, 9, tzinfo=timezone.utc), enroll=False)
+        return report.added, report.already_present
+    finally:
+        engine.dispose()
+
+
+def test_four_imports_of_the_same_list_at_once_add_each_person_once(pipeline, database_url, tmp_path):
+    leads = tmp_path / "leads.csv"
+    people = 2000  # enough rows that the imports overlap
+    leads.write_text("First Name,Last Name,Email\n" + "".join(f"Pat,Number{n},pat{n}@example.com\n" for n in range(people)))
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Manager() as manager:
+        start = manager.Barrier(4)
+        with spawn.Pool(4) as pool:
+            counts = pool.starmap(import_at_once, [(database_url, str(leads), start)] * 4)
+    assert sorted(counts) == [(0, people)] * 3 + [(people, 0)]
+    with pipeline.engine.connect() as connection:
+        assert tuple(connection.execute(sa.text("SELECT count(*), count(DISTINCT email_key) FROM prospect")).one()) == (people, people)

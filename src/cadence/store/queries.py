@@ -38,6 +38,16 @@ def lock_prospects(state: ORMExecuteState) -> None:
         state.statement = state.statement.with_for_update(of=Prospect)
 
 
+def lock_adding(session: Session) -> None:
+    """Before looking for duplicates of people about to be added: one such transaction at a time.
+
+    On PostgreSQL an advisory lock held until commit, so two imports (or adds) cannot both add
+    the same person; SQLite's BEGIN IMMEDIATE already serialises them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADDING_LOCK})
+
+
 def state_of(row: Prospect) -> State:
     """The engine's view of a prospect row."""
     values = {name: getattr(row, name) for name in STATE_FIELDS}
@@ -171,14 +181,8 @@ def lingering(session: Session, linger_after: int, owner: str | None) -> Sequenc
 
 
 def matching_contacts(session: Session, emails: Iterable[str], phones: Iterable[str]) -> list[Prospect]:
-    """Prospects whose email or phone key is among those given.
-
-    Callers insert whoever is not found in the same transaction; on PostgreSQL a transaction-level
-    lock makes two imports (or adds) check and insert one after the other, as SQLite's BEGIN
-    IMMEDIATE does, so the same person cannot be added twice at once.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADDING_LOCK})
+    """Prospects whose email or phone key is among those given (callers add whoever is not found)."""
+    lock_adding(session)
     emails, phones = [e for e in emails if e], [p for p in phones if p]
     found: list[Prospect] = []
     for column, values in ((Prospect.email_key, emails), (Prospect.phone_key, phones)):
@@ -284,8 +288,7 @@ CONTACT_FIELDS = (
 
 def contacts_matching(session: Session, emails: Iterable[str], phones: Iterable[str]) -> list:
     """(id, status, email_key, phone_key) of prospects whose email or phone key is among those given, by id."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADDING_LOCK})
+    lock_adding(session)
     table = Prospect.__table__
     columns = (table.c.id, table.c.status, table.c.email_key, table.c.phone_key)
     found: list = []
