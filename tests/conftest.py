@@ -28,6 +28,20 @@ def pytest_configure(config):
         raise pytest.UsageError("CI=true but CADENCE_TEST_DB is not set: set it to sqlite or to a postgresql+psycopg:// URL")
     if TEST_DB and TEST_DB != "sqlite" and not ON_POSTGRES:
         raise pytest.UsageError(f"CADENCE_TEST_DB={TEST_DB!r}: use sqlite or a postgresql+psycopg:// URL")
+    if ON_POSTGRES:
+        _admin_connection().close()  # no server, no PostgreSQL pass: stop here, loudly
+
+
+def _admin_connection():
+    """An autocommit psycopg connection to CADENCE_TEST_DB; a UsageError when there is none."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(TEST_DB).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise pytest.UsageError(f"CADENCE_TEST_DB: cannot connect to the test PostgreSQL server: {str(exc).splitlines()[0]}") from None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -48,14 +62,7 @@ def postgres_url(database: str) -> str:
 @pytest.fixture(scope="session")
 def postgres_admin():
     """An autocommit psycopg connection to CADENCE_TEST_DB, for creating and dropping test databases."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(TEST_DB).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        connection = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        pytest.exit(f"CADENCE_TEST_DB: cannot connect to the test PostgreSQL server: {exc}", returncode=1)
+    connection = _admin_connection()
     yield connection
     connection.close()
 
