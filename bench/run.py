@@ -4,6 +4,7 @@
     python bench/run.py --runs 11 --only today,log --sizes 10k
     python bench/run.py --docs          # also refresh the figures in docs/performance.md
     python bench/run.py --importtime today-10k   # where one case's imports go
+    python bench/run.py --profile today-100k     # where its time goes (pyinstrument, the `bench` extra)
 
 This driver never imports cadence: it runs the installed `cadence` and the
 same `python` as subprocesses. The synthetic databases are built once by
@@ -49,6 +50,7 @@ class Case:
     fresh_copy: bool = False  # runs on its own copy of the database each round
     expect: Callable[[str], str | None] | None = None  # checks stdout once; returns a problem or None
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of the process
     peak_mb: float = 0.0
     note: str = ""
 
@@ -64,8 +66,8 @@ class Case:
         return None
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Wall time, peak memory (MB), exit code and stderr of one process."""
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
+    """Wall time, CPU time, peak memory (MB), exit code and stderr of one process."""
     start = time.perf_counter()
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -73,13 +75,18 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, str]
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
     process.stderr.close()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss / 1024, process.returncode, stderr
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, stderr
 
 
-def clean_env(home: Path) -> dict[str, str]:
-    """The environment of every timed process: no user config, UTC, no colour."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CADENCE_", "XDG_"))}
+def clean_env(home: Path, pycache: Path) -> dict[str, str]:
+    """The environment of every timed process: no user config, UTC, no colour, compiled bytecode kept.
+
+    Bytecode goes to its own folder: every process, floors included, runs from compiled
+    modules as an installed package does (even where PYTHONDONTWRITEBYTECODE is set).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CADENCE_", "XDG_", "PYTHONDONTWRITEBYTECODE"))}
     env.update(
+        PYTHONPYCACHEPREFIX=str(pycache),
         TZ="UTC",
         NO_COLOR="1",
         COLUMNS="100",
@@ -169,10 +176,11 @@ def run(selected: list[Case], runs: int, env: dict[str, str], work: Path, dbs: d
     for round_ in range(runs):
         for case in selected:
             argv = argv_for(case)
-            elapsed, peak, code, stderr = timed(argv, env)
+            elapsed, cpu, peak, code, stderr = timed(argv, env)
             if code != 0:
                 sys.exit(f"{case.name} failed in round {round_ + 1}:\n{stderr}")
             case.times.append(elapsed)
+            case.cpu.append(cpu)
             case.peak_mb = max(case.peak_mb, peak)
         print(f"round {round_ + 1}/{runs} done", file=sys.stderr)
 
@@ -196,28 +204,32 @@ def machine() -> dict[str, str]:
             "os": f"{platform.system()} {platform.release()}"}
 
 
-def table(selected: list[Case], floor: float, python_version: str, runs: int) -> str:
-    rows = ["| case | median | min | max | x stack floor | peak RSS | target | verdict |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+def table(selected: list[Case], floor: Case) -> str:
+    rows = ["| case | median | min | x floor | CPU median | CPU x floor | peak RSS | target | verdict |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    floor_cpu = statistics.median(floor.cpu)
     for case in selected:
-        limit = case.limit(floor)
+        limit = case.limit(floor.median)
         verdict = "" if limit is None else ("ok" if case.median <= limit else f"**miss** (limit {limit:.3f} s)")
+        cpu = statistics.median(case.cpu)
         rows.append(
-            f"| `{case.name}` | {case.median:.3f} s | {min(case.times):.3f} s | {max(case.times):.3f} s | "
-            f"{case.median / floor:.2f} | {case.peak_mb:.0f} MB | {case.target or '(floor)'} | {verdict} |"
+            f"| `{case.name}` | {case.median:.3f} s | {min(case.times):.3f} s | {case.median / floor.median:.2f} | "
+            f"{cpu:.3f} s | {cpu / floor_cpu:.2f} | {case.peak_mb:.0f} MB | {case.target or '(floor)'} | {verdict} |"
         )
     return "\n".join(rows)
 
 
-def report(selected: list[Case], dbs: dict[str, dict], python: str, runs: int) -> str:
-    floor = next(c for c in selected if c.argv[-1] == STACK).median
+def report(selected: list[Case], dbs: dict[str, dict], python: str, runs: int, load: tuple[float, float]) -> str:
+    floor = next(c for c in selected if c.argv[-1] == STACK)
     version = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()
     info = machine()
     lines = [
         f"Measured {date.today().isoformat()} with `python bench/run.py --runs {runs}`: medians of {runs} rounds, "
-        f"each round running every case once in turn. Stack floor (`python -c \"{STACK}\"`): {floor:.3f} s.",
+        f"each round running every case once in turn. Stack floor (`python -c \"{STACK}\"`): {floor.median:.3f} s "
+        f"wall, {statistics.median(floor.cpu):.3f} s CPU.",
         "",
-        f"Machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram']} RAM, {info['os']}, Python {version}.",
+        f"Machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram']} RAM, {info['os']}, Python {version}; "
+        f"load average {load[0]:.2f} before the rounds and {load[1]:.2f} after.",
         "",
     ]
     for size, summary in dbs.items():
@@ -227,7 +239,7 @@ def report(selected: list[Case], dbs: dict[str, dict], python: str, runs: int) -
             f"on {summary['day']} {summary['due']} items are due ({summary['due_today']} on the day, the rest overdue). "
             f"Statuses: {mix}."
         )
-    lines += ["", table(selected, floor, version, runs)]
+    lines += ["", table(selected, floor)]
     return "\n".join(lines)
 
 
@@ -263,6 +275,16 @@ def importtime(case: Case, python: str, env: dict[str, str], top: int = 15) -> s
     return "\n".join(f"{ms / 1000:8.1f} ms  {name}" for name, ms in rows)
 
 
+def profile(case: Case, python: str, env: dict[str, str]) -> str:
+    """A pyinstrument profile of one case, as text."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+        argv = [python, "-m", "pyinstrument", "-i", "0.0005", "-o", report.name, "-m", "cadence"] + case.argv[1:]
+        result = subprocess.run(argv, env=env, capture_output=True, text=True)
+        if "No module named pyinstrument" in result.stderr:
+            sys.exit("--profile needs pyinstrument: pip install 'prospect-cadence[bench]'")
+        return report.read()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Time cadence commands against the floor of their stack.")
     parser.add_argument("--runs", type=int, default=7)
@@ -274,27 +296,33 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--docs", action="store_true", help="write the figures into docs/performance.md")
     parser.add_argument("--importtime", metavar="CASE", help="show where one case's import time goes, then stop")
+    parser.add_argument("--profile", metavar="CASE", help="profile one case with pyinstrument, then stop")
     args = parser.parse_args()
 
     sizes = [s for s in args.sizes.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="cadence-bench-") as tmp:
         work = Path(tmp)
-        env = clean_env(work)
+        env = clean_env(work, args.cache / "pycache")
         dbs = build_databases(args.python, sizes, args.cache, env, args.rebuild)
         only = {o.strip() for o in args.only.split(",") if o.strip()} or None
         selected = cases(args.python, args.cadence, dbs, env, only)
-        if args.importtime:
-            case = next((c for c in selected if c.name.replace(" ", "-") == args.importtime), None)
+        wanted = args.importtime or args.profile
+        if wanted:
+            case = next((c for c in selected if c.name.replace(" ", "-") == wanted), None)
             if case is None:
-                sys.exit(f"no case {args.importtime!r}: " + ", ".join(c.name.replace(" ", "-") for c in selected))
+                sys.exit(f"no case {wanted!r}: " + ", ".join(c.name.replace(" ", "-") for c in selected))
             if case.fresh_copy:
                 copy = work / "copy.db"
                 shutil.copyfile(dbs[case.db]["path"], copy)
                 case.argv = [str(copy) if a == "{db}" else a for a in case.argv]
-            print(importtime(case, args.python, env))
+            subprocess.run(case.argv, env=env, capture_output=True)  # warm the caches, as the timed rounds do
+            if case.fresh_copy:
+                shutil.copyfile(dbs[case.db]["path"], copy)
+            print(importtime(case, args.python, env) if args.importtime else profile(case, args.python, env))
             return
+        load_before = os.getloadavg()[0]
         run(selected, args.runs, env, work, dbs)
-        text = report(selected, dbs, args.python, args.runs)
+        text = report(selected, dbs, args.python, args.runs, (load_before, os.getloadavg()[0]))
     print(text)
     if args.docs:
         write_doc(text)

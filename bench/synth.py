@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-GENERATOR = 4  # bump when the data changes shape, so cached databases are rebuilt
+GENERATOR = 5  # bump when the data changes shape, so cached databases are rebuilt
 BASE_START = date(2020, 1, 6)  # a Monday; histories are simulated from here, then moved
 CADENCES = (("five-touch-fire", 40), ("stop-chasing", 20), ("three-voicemails", 20), ("long-haul-breakup", 20))
 FIRST = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kofi", "Lena", "Mateo",
@@ -95,7 +95,7 @@ class Simulator:
                 if state.status == S.FIRED and rng.random() < 0.35:
                     on = calendar.roll_forward(last + timedelta(days=rng.randint(3, 120)))
                     outcome, kind = O.REPLIED, "reply"
-                elif state.status in (S.DO_NOT_CONTACT, S.NEEDS_FIX) or rng.random() < 0.3:
+                elif state.status in (S.DO_NOT_CONTACT, S.NEEDS_FIX) or rng.random() < 0.1:
                     break
                 else:  # someone picks the file up again months later, perhaps with another cadence
                     name = pick(rng, CADENCES)

@@ -30,7 +30,6 @@ def _default(ctx: typer.Context) -> None:
 @app.command("list")
 def list_cadences(json_out: bool = JSON) -> None:
     """Every cadence on the search path: $CADENCE_CADENCES, your config folder, the built-ins."""
-    from cadence import output
     from cadence.cadences import Problem
 
     entries = _library().all()
@@ -42,6 +41,8 @@ def list_cadences(json_out: bool = JSON) -> None:
             for c in entries
         ])
     else:
+        from cadence import output  # rich, only for people
+
         output.cadence_list(entries)
 
 

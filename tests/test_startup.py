@@ -1,0 +1,115 @@
+"""Start-up cost: what each command imports, and the caches that spare the work on the next run.
+
+bench/run.py measures the times; these tests pin the causes, so a stray import
+at the top of a module shows up here rather than as a slower benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import date
+
+import pytest
+
+DAY = date(2026, 11, 23)
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "alembic", "yaml", "jinja2", "rich", "phonenumbers", "holidays")
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from cadence.cli import main
+    sys.argv = ["cadence", *sys.argv[1:]]
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    heavy = sorted({name.split(".")[0] for name in sys.modules} & set(%r))
+    sys.stderr.write("\\n" + json.dumps({"code": code, "imported": heavy}) + "\\n")
+    """
+    % (HEAVY,)
+)
+
+
+def imported(*args: str) -> list[str]:
+    """The heavy packages a real `cadence ARGS` process imported (it must succeed)."""
+    run = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    report = json.loads(run.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, None), run.stderr
+    return report["imported"]
+
+
+def test_help_imports_nothing_heavy():
+    assert imported("--help") == []
+    assert imported("today", "--help") == []
+
+
+def test_cadences_list_reads_its_files_once_then_from_the_cache():
+    assert imported("cadences", "list") == ["jinja2", "rich", "yaml"]  # the first run validates every file
+    assert imported("cadences", "list") == ["rich"]  # later runs: no YAML, no templates, no database
+
+
+def test_cadences_list_as_json_imports_nothing_heavy_once_cached():
+    imported("cadences", "list")
+    assert imported("cadences", "list", "--json") == []
+
+
+def test_today_as_json_needs_the_database_and_the_templates_only(prospect_factory):
+    prospect_factory(first_name="Megan", start=DAY)
+    assert imported("today", "--date", "2026-11-23", "--json") == ["jinja2", "pydantic", "sqlalchemy", "sqlmodel"]
+
+
+def test_log_by_id_or_name_does_not_load_the_phone_library(prospect_factory):
+    row = prospect_factory(first_name="Megan", start=DAY)
+    imported("cadences", "list")  # warm the cadence cache, as any earlier day would have
+    assert "phonenumbers" not in imported("log", str(row.id), "vm", "--at", "2026-11-23T10:00", "--json")
+    assert "phonenumbers" not in imported("log", "Megan", "na", "--at", "2026-11-24T10:00", "--json")
+    assert "phonenumbers" in imported("undo", "+1 212 555 0001", "--json")  # a phone number is read as one
+
+
+def test_an_edited_cadence_file_is_read_again(cli, tmp_path, monkeypatch):
+    folder = tmp_path / "cadences"
+    folder.mkdir()
+    monkeypatch.setenv("CADENCE_CADENCES", str(folder))
+    path = folder / "mine.yaml"
+    template = "name: mine\ntitle: {}\nsteps:\n  - day: 1\n    type: no-message-call\n    script: Hi.\n"
+    path.write_text(template.format("First"))
+    assert cli.json("cadences", "show", "mine")["title"] == "First"
+    path.write_text(template.format("Other"))  # same size, same second
+    assert cli.json("cadences", "show", "mine")["title"] == "Other"
+    path.write_text(template.format("Broken") + "    voicemail: not for this type\n")
+    result = cli("cadences", "show", "mine", ok=False)
+    assert result.stderr == f"error: {path}:7: step 1: a no-message-call step does not use 'voicemail' (it uses script)\n"
+
+
+def test_compiled_scripts_are_kept_in_the_user_cache_folder(cli, prospect_factory, isolated, monkeypatch):
+    from cadence import scripts
+
+    monkeypatch.setattr(scripts, "_environment", None)  # as in a new process, whose cache folder is this test's
+    prospect_factory(first_name="Megan", start=DAY)
+    first = cli.json("today", "--date", "2026-11-23")
+    kept = sorted(p.name for p in (isolated / "cache" / "cadence" / "templates").iterdir())
+    assert len(kept) == 2 and all(name.startswith("__jinja2_") for name in kept)  # the call script and voicemail
+    monkeypatch.setattr(scripts, "_environment", None)
+    assert cli.json("today", "--date", "2026-11-23") == first  # rendered from the kept code
+
+
+def test_a_damaged_cache_entry_is_only_a_miss(cli, isolated, monkeypatch):
+    cli.json("cadences", "list")
+    for entry in (isolated / "cache" / "cadence" / "cadences").iterdir():
+        entry.write_bytes(b"not a pickle")
+    assert [c["name"] for c in cli.json("cadences", "list")] == [
+        "five-touch-fire", "long-haul-breakup", "stop-chasing", "three-voicemails",
+    ]
+
+
+@pytest.mark.parametrize("value", ["-", "--", "Ünïcödé note: 100%", ""])
+def test_text_options_arrive_exactly_as_typed(cli, prospect_factory, value):
+    prospect_factory(first_name="Megan", start=DAY)
+    cli("log", "Megan", "vm", "--at", "2026-11-23T10:00", "--note", value)
+    assert cli.json("show", "Megan")["touches"][-1]["note"] == value
