@@ -15,6 +15,7 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 WORKERS = 6
@@ -116,3 +117,23 @@ def test_four_imports_of_the_same_list_at_once_add_each_person_once(pipeline, da
     assert sorted(counts) == [(0, people)] * 3 + [(people, 0)]
     with pipeline.engine.connect() as connection:
         assert tuple(connection.execute(sa.text("SELECT count(*), count(DISTINCT email_key) FROM prospect")).one()) == (people, people)
+
+
+@pytest.mark.postgres_only
+def test_a_prospect_held_past_the_busy_timeout_is_refused_in_time(cli, prospect_factory, database_url, monkeypatch):
+    """The PostgreSQL side of test_hostile's busy SQLite file: another transaction keeps the row locked."""
+    import time
+
+    row = prospect_factory(first_name="Megan", start=FIRST_DAY)
+    monkeypatch.setenv("CADENCE_BUSY_TIMEOUT", "0.5")
+    holder = sa.create_engine(database_url)
+    with holder.connect() as connection, connection.begin():
+        connection.execute(sa.text("SELECT id FROM prospect WHERE id = :id FOR UPDATE"), {"id": row.id})
+        began = time.monotonic()
+        result = cli("log", "Megan", "vm", "--at", "2026-11-23T10:00", ok=False)
+        waited = time.monotonic() - began
+    holder.dispose()
+    assert (result.exit_code, result.stderr) == (
+        1, "error: another cadence kept the same prospect busy for 0.5 s: try again, or wait longer with CADENCE_BUSY_TIMEOUT=SECONDS\n")
+    assert 0.5 <= waited < 10
+    assert cli.json("log", "Megan", "vm", "--at", "2026-11-23T10:00")["step"] == 1  # free again: logged once

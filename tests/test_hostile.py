@@ -387,7 +387,6 @@ def test_a_database_locked_past_the_busy_timeout_is_refused_in_time(cli, pipelin
     assert stored()
 
 
-@pytest.mark.sqlite_only  # CADENCE_BUSY_TIMEOUT is read for SQLite files only
 def test_a_busy_timeout_that_is_not_a_number_is_refused(cli, monkeypatch):
     monkeypatch.setenv("CADENCE_BUSY_TIMEOUT", "soon")
     refused(cli("today", "--date", DAY, ok=False), "CADENCE_BUSY_TIMEOUT='soon' is not a number of seconds: use e.g. 30 or 0.5")

@@ -49,6 +49,13 @@ def _database_failure(exc: Exception, ctx) -> str:
             return str(sqlite_error(message, Path(url.database)))
     except CadenceError:
         pass
+    if "lock timeout" in message:  # PostgreSQL: another rep's transaction held the same prospect
+        from cadence.store.db import busy_timeout
+
+        return (
+            f"another cadence kept the same prospect busy for {busy_timeout():g} s: "
+            "try again, or wait longer with CADENCE_BUSY_TIMEOUT=SECONDS"
+        )
     if "permission denied" in message:  # a team database whose role may not write
         message += ": ask whoever runs the database for the grants in docs/team.md"
     return f"database: {message}"

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # so opening an up-to-date database never imports Alembic.
 HEAD = "0003"
 MIGRATIONS = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite write waits for another program's; CADENCE_BUSY_TIMEOUT overrides
+BUSY_TIMEOUT_SECONDS = 30  # how long a write waits for another program's (SQLite file, PostgreSQL row); CADENCE_BUSY_TIMEOUT overrides
 CONNECT_TIMEOUT_SECONDS = 10
 SUPPORTED = ("sqlite", "postgresql")
 MIGRATION_LOCK = 0x6361_6465  # any fixed number; PostgreSQL advisory lock keys are shared per database
@@ -105,7 +105,7 @@ def parse_url(url: str) -> URL:
 
 
 def busy_timeout() -> float:
-    """Seconds a SQLite write waits while another program writes: CADENCE_BUSY_TIMEOUT, else 30."""
+    """Seconds a write waits while another program writes (the same prospect, on PostgreSQL): CADENCE_BUSY_TIMEOUT, else 30."""
     raw = os.environ.get("CADENCE_BUSY_TIMEOUT", "").strip()
     if not raw:
         return BUSY_TIMEOUT_SECONDS
@@ -204,6 +204,10 @@ def _engine_options(url: URL) -> dict:
     connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if "application_name" not in url.query:
         connect_args["application_name"] = "cadence"
+    if "options" not in url.query:
+        # A write waits for another rep's lock on the same prospect as long as SQLite waits for
+        # the file (0 would mean forever here, so at least 1 ms).
+        connect_args["options"] = f"-c lock_timeout={max(1, int(busy_timeout() * 1000))}"
     return {"connect_args": connect_args}
 
 
