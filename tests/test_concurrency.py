@@ -7,6 +7,7 @@ step matches its touches.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import random
@@ -137,3 +138,32 @@ def test_a_prospect_held_past_the_busy_timeout_is_refused_in_time(cli, prospect_
         1, "error: another cadence kept the same prospect busy for 0.5 s: try again, or wait longer with CADENCE_BUSY_TIMEOUT=SECONDS\n")
     assert 0.5 <= waited < 10
     assert cli.json("log", "Megan", "vm", "--at", "2026-11-23T10:00")["step"] == 1  # free again: logged once
+
+
+@pytest.mark.postgres_only
+def test_an_import_killed_while_inserting_leaves_nothing_behind(database_url, tmp_path, pipeline):
+    """The PostgreSQL side of test_crash's killed import: the server rolls the whole import back."""
+    import signal
+    import time
+
+    leads = tmp_path / "leads.csv"
+    people = 20000
+    leads.write_text("First Name,Last Name,Email\n" + "".join(f"Pat,Number{n},pat{n}@example.com\n" for n in range(people)))
+    env = {**os.environ, "CADENCE_DB": database_url}
+    run = subprocess.Popen([sys.executable, "-m", "cadence", "import", str(leads), "--no-enroll"], env=env,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watching = """SELECT count(*) FROM pg_stat_activity
+                  WHERE datname = current_database() AND application_name = 'cadence' AND query LIKE 'INSERT INTO prospect%'"""
+    with pipeline.engine.connect() as connection:
+        deadline = time.monotonic() + 60
+        while not connection.execute(sa.text(watching)).scalar() and run.poll() is None and time.monotonic() < deadline:
+            connection.rollback()
+            time.sleep(0.01)
+    assert run.poll() is None, "the import finished before it could be killed: give it more rows"
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=60)
+    with pipeline.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM prospect")).scalar() == 0
+    again = subprocess.run([sys.executable, "-m", "cadence", "import", str(leads), "--no-enroll", "--json"], env=env,
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert json.loads(again.stdout)["added"] == people
