@@ -207,3 +207,54 @@ def test_undo_after_any_log_restores_the_exact_state(store, plan, start, actions
             for days in (0, 1, 7, 30, 200):
                 listed = pipe.today(datetime.combine(on + timedelta(days=days), time(9)))
                 assert added.id not in [item.prospect_id for item in listed]
+
+
+# ---------------------------------------------------------------- scripts: plain rendering is Jinja's
+
+TEXT = st.text(alphabet=st.characters(blacklist_characters="{}%#", blacklist_categories=("Cs",)), max_size=12)
+PATHS = [
+    "prospect.first_name", "prospect.company", "prospect['last_name']", "prospect.fields.industry",
+    "prospect.fields.items", "me.name", "me.phone", "step.number", "attempts", "steps",
+]
+
+
+@st.composite
+def plain_scripts(draw):
+    """Text with values in it, some as `a or b or "text"`, as cadence files write them."""
+    parts = []
+    for _ in range(draw(st.integers(min_value=0, max_value=5))):
+        parts.append(draw(TEXT))
+        choice = draw(st.lists(st.sampled_from(PATHS), min_size=1, max_size=3))
+        if draw(st.booleans()):
+            choice.append(repr(draw(st.sampled_from(["yours", "", "0", "your team"]))))
+        parts.append("{{ " + " or ".join(choice) + " }}")
+    parts.append(draw(TEXT))
+    return "".join(parts)
+
+
+@st.composite
+def contexts(draw):
+    values = st.one_of(st.text(max_size=8), st.integers(min_value=-5, max_value=500), st.none(), st.booleans())
+    fields = draw(st.dictionaries(st.sampled_from(["industry", "items", "size"]), values, max_size=3))
+    me = draw(st.dictionaries(st.sampled_from(["name", "phone"]), st.text(max_size=8), max_size=2))
+    return {
+        "prospect": {"first_name": draw(st.text(max_size=8)), "last_name": draw(values), "company": draw(values), "fields": fields},
+        "me": me,
+        "step": {"number": draw(st.integers(min_value=1, max_value=9))},
+        "steps": draw(st.integers(min_value=1, max_value=9)),
+        "attempts": draw(values),
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(source=plain_scripts(), context=contexts())
+def test_a_plain_script_renders_exactly_as_jinja_renders_it(source, context):
+    from cadence import sandbox, scripts
+
+    def outcome(render):
+        try:
+            return render(source, context)
+        except CadenceError as exc:
+            return f"refused: {exc}"
+
+    assert outcome(scripts.render) == outcome(sandbox.render)

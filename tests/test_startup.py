@@ -59,9 +59,11 @@ def test_cadences_list_as_json_imports_nothing_heavy_once_cached():
     assert imported("cadences", "list", "--json") == []
 
 
-def test_today_as_json_needs_the_database_and_the_templates_only(prospect_factory):
+def test_today_as_json_needs_the_database_only_once_scripts_are_known(prospect_factory):
     prospect_factory(first_name="Megan", start=DAY)
     assert imported("today", "--date", "2026-11-23", "--json") == ["jinja2", "pydantic", "sqlalchemy", "sqlmodel"]
+    # Later runs: the plain form of its scripts comes from the cache folder (the cadence already did).
+    assert imported("today", "--date", "2026-11-23", "--json") == ["pydantic", "sqlalchemy", "sqlmodel"]
 
 
 def test_log_by_id_or_name_does_not_load_the_phone_library(prospect_factory):
@@ -87,16 +89,33 @@ def test_an_edited_cadence_file_is_read_again(cli, tmp_path, monkeypatch):
     assert result.stderr == f"error: {path}:7: step 1: a no-message-call step does not use 'voicemail' (it uses script)\n"
 
 
-def test_compiled_scripts_are_kept_in_the_user_cache_folder(cli, prospect_factory, isolated, monkeypatch):
-    from cadence import scripts
+def test_scripts_are_kept_plain_or_compiled_in_the_user_cache_folder(cli, prospect_factory, isolated, monkeypatch):
+    from cadence import sandbox, scripts
 
-    monkeypatch.setattr(scripts, "_environment", None)  # as in a new process, whose cache folder is this test's
-    prospect_factory(first_name="Megan", start=DAY)
+    def new_process() -> None:
+        monkeypatch.setattr(sandbox, "_environment", None)
+        monkeypatch.setattr(scripts, "_forms", {})
+
+    folder = isolated / "cadences"
+    folder.mkdir()
+    monkeypatch.setenv("CADENCE_CADENCES", str(folder))
+    (folder / "loud.yaml").write_text(
+        "name: loud\nsteps:\n  - day: 1\n    type: call\n    script: HI {{ prospect.first_name|upper }}!\n"
+        "    voicemail: Call {{ me.phone or 'me' }} back, {{ prospect.first_name }}.\n"
+    )
+    prospect_factory(first_name="Megan", cadence="loud", start=DAY)
+    new_process()
     first = cli.json("today", "--date", "2026-11-23")
-    kept = sorted(p.name for p in (isolated / "cache" / "cadence" / "templates").iterdir())
-    assert len(kept) == 2 and all(name.startswith("__jinja2_") for name in kept)  # the call script and voicemail
-    monkeypatch.setattr(scripts, "_environment", None)
-    assert cli.json("today", "--date", "2026-11-23") == first  # rendered from the kept code
+    assert (first[0]["script"], first[0]["voicemail"]) == ("HI MEGAN!", "Call [your phone] back, Megan.")
+    plain = [json.loads(p.read_text()) for p in (isolated / "cache" / "cadence" / "plain-scripts").iterdir()]
+    assert sorted(plain, key=str) == [
+        {"form": None},  # the filter needs Jinja: compiled once, kept below
+        {"form": ["Call ", {"or": [["me", "phone"], {"const": "me"}]}, " back, ", ["prospect", "first_name"], "."]},
+    ]
+    compiled = list((isolated / "cache" / "cadence" / "templates").iterdir())
+    assert len(compiled) == 1 and compiled[0].name.startswith("__jinja2_")
+    new_process()
+    assert cli.json("today", "--date", "2026-11-23") == first
 
 
 def test_a_damaged_cache_entry_is_only_a_miss(cli, isolated, monkeypatch):

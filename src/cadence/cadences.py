@@ -486,10 +486,10 @@ def _step(number: int, item: Node, problem) -> Step | None:
 # ---------------------------------------------------------------- templates
 
 def environment():
-    """The one sandboxed Jinja2 environment (see cadence.scripts): undefined names are errors."""
-    from cadence import scripts
+    """The one sandboxed Jinja2 environment (see cadence.sandbox): undefined names are errors."""
+    from cadence import sandbox
 
-    return scripts.environment()
+    return sandbox.environment()
 
 
 def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Iterable[str]) -> list[str]:
@@ -500,7 +500,7 @@ def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Itera
         tree = environment().parse(source)
     except TemplateSyntaxError as exc:
         return [f"template error: {exc.message}"]
-    from cadence.scripts import structure_problems
+    from cadence.sandbox import structure_problems
 
     me_keys = set(me_keys)
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
@@ -705,7 +705,7 @@ def _cache_key(path: Path, content: bytes, builtin: bool, me_keys: tuple[str, ..
     import hashlib
 
     digest = hashlib.sha256(content)
-    code = [os.stat(Path(__file__).with_name(name)) for name in ("cadences.py", "scripts.py", "calendar.py")]
+    code = [os.stat(Path(__file__).with_name(name)) for name in ("cadences.py", "sandbox.py", "calendar.py")]
     digest.update(repr((CACHE_FORMAT, str(path), builtin, me_keys, [(s.st_mtime_ns, s.st_size) for s in code])).encode())
     return digest.hexdigest()
 

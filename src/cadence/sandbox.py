@@ -1,4 +1,4 @@
-"""Rendering scripts: the sandbox they run in, its limits, and the compiled-template cache.
+"""The sandbox scripts run in when they need Jinja, its limits, and the compiled-template cache.
 
 A cadence file may come from anyone, so its templates run in Jinja's immutable
 sandbox (no private attributes, no changing lists or dicts) with limits on top:
@@ -12,7 +12,8 @@ sandbox (no private attributes, no changing lists or dicts) with limits on top:
 
 Compiled templates are kept in the user cache folder (Jinja's bytecode cache,
 keyed by the template's hash), so a command does not compile the same scripts
-again on every run.
+again on every run. Most scripts only put values into text: cadence.scripts
+renders those without Jinja, from the `plain_form` worked out here once.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from jinja2 import FileSystemBytecodeCache, FunctionLoader, StrictUndefined, Tem
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from cadence.errors import CadenceError
+from cadence.scripts import MAX_OUTPUT
 
-MAX_OUTPUT = 100_000  # characters; a call script is a few hundred
 MAX_DIGITS = 100
 MAX_WIDTH = 1_000
 _PRINTF_WIDTH = re.compile(r"%[-+ #0]*(\d+)?(?:\.(\d+))?")
@@ -162,6 +163,69 @@ def structure_problems(tree: nodes.Template) -> list[str]:
             problems.append("a loop inside a loop is not allowed in scripts (it could run for a very long time)")
             break
     return problems
+
+
+def plain_form(source: str) -> list | None:
+    """The script as text and values when that is all it is.
+
+    ["Hi ", ["prospect", "first_name"], " at ", {"or": [["prospect", "company"], {"const": "yours"}]}]
+    for `Hi {{ prospect.first_name }} at {{ prospect.company or "yours" }}`. None when the
+    script uses anything else (tags, filters, other operators, private names): Jinja renders it.
+    """
+    try:
+        tree = environment().parse(source)
+    except TemplateError:
+        return None
+    parts: list = []
+    for node in tree.body:
+        if not isinstance(node, nodes.Output):
+            return None
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                parts.append(child.data)
+                continue
+            part = _path(child) if not isinstance(child, nodes.Or) else _choice(child)
+            if part is None:
+                return None
+            parts.append(part)
+    return parts
+
+
+def _choice(node: nodes.Or) -> dict | None:
+    """{"or": [...]} for `a or b or "text"`: values and constants, the first true one wins."""
+    operands: list = []
+    for side in (node.left, node.right):
+        if isinstance(side, nodes.Or):
+            inner = _choice(side)
+            if inner is None:
+                return None
+            operands.extend(inner["or"])
+        elif isinstance(side, nodes.Const) and isinstance(side.value, (str, int, float)) and not isinstance(side.value, bool):
+            operands.append({"const": side.value})
+        else:
+            path = _path(side)
+            if path is None:
+                return None
+            operands.append(path)
+    return {"or": operands}
+
+
+def _path(node) -> list[str] | None:
+    """["prospect", "fields", "industry"] for prospect.fields.industry or prospect['fields']['industry']."""
+    names: list[str] = []
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            names.append(node.attr)
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            names.append(node.arg.value)
+        else:
+            return None
+        node = node.node
+    if not isinstance(node, nodes.Name) or node.ctx != "load":
+        return None
+    names.append(node.name)
+    names.reverse()
+    return None if any(name.startswith("_") for name in names) else names
 
 
 def render(source: str, context: dict[str, Any]) -> str:
