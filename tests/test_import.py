@@ -670,11 +670,11 @@ def test_a_failure_mid_import_leaves_the_database_as_it_was(pipeline, tmp_path, 
     real = queries.insert_prospects
     calls = []
 
-    def failing(session, rows, returning=False):
+    def failing(session, rows, **options):
         calls.append(len(rows))
         if len(calls) == 2:
             raise KeyboardInterrupt  # Ctrl-C between two batches
-        return real(session, rows, returning)
+        return real(session, rows, **options)
 
     monkeypatch.setattr(queries, "insert_prospects", failing)
     rejects = tmp_path / "rejects.csv"
@@ -809,3 +809,56 @@ def test_import_file_refuses_an_unknown_map_field_before_touching_the_file(pipel
 
     with pytest.raises(CadenceError, match="unknown field 'mobile phone'"):
         import_file(pipeline, tmp_path / "missing.csv", NOW, overrides={"Mobile": "mobile phone"})
+
+
+# ---------------------------------------------------------------- the fast paths agree with the slow ones
+
+
+def test_phone_fast_path_agrees_with_the_public_phonenumbers_calls():
+    import random
+
+    import phonenumbers
+    from phonenumbers import timezone as zones
+
+    from cadence.contacts import normalise_phone
+
+    rng = random.Random(20261124)
+    prefixes = ["+1", "+1 ", "(", "1-", "+44", "+44 (0)", "+49", "+33", "+61", "+81", "+34", "+7", "+353", "+39 0", "00", ""]
+    checked = valid = 0
+    for _ in range(3000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(5, 11)))
+        raw = rng.choice(prefixes) + rng.choice(["-", " ", ".", ""]).join([digits[:3], digits[3:]]) + rng.choice(["", "", " x12"])
+        for region in ("US", "GB", "IT"):
+            got = normalise_phone(raw, region)
+            try:
+                number = phonenumbers.parse(raw, region)
+            except phonenumbers.NumberParseException:
+                assert (got.valid, got.text) == (False, raw)
+                continue
+            checked += 1
+            if not phonenumbers.is_valid_number(number):
+                assert (got.valid, got.text, got.zone) == (False, raw, "")
+                continue
+            valid += 1
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            found = zones.time_zones_for_number(number)
+            zone = found[0] if len(found) == 1 and found[0] != "Etc/Unknown" else ""
+            text = e164 + (f";ext={number.extension}" if number.extension else "")
+            assert (got.valid, got.text, got.key, got.region, got.zone) == (
+                True, text, e164, phonenumbers.region_code_for_number(number), zone,
+            ), raw
+    assert checked > 5000 and valid > 1000
+
+
+def test_plain_sqlite_insert_stores_what_the_orm_path_stores(cli, tmp_path):
+    import sqlite3
+
+    rows = {}
+    for options in ((), ("--update",)):  # --update inserts through SQLAlchemy to get the new ids back
+        db = tmp_path / f"db{len(rows)}.db"
+        cli("--db", db, "import", EXPORTS / "hubspot-contacts.csv", *AT, *options)
+        cli("--db", db, "import", EXPORTS / "salesforce-leads-report.csv", *AT, *options)
+        with sqlite3.connect(db) as connection:
+            rows[options] = connection.execute("SELECT * FROM prospect ORDER BY id").fetchall()
+    assert rows[()] == rows[("--update",)]
+    assert len(rows[()]) == 6

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from cadence.errors import CadenceError
 
@@ -29,26 +30,108 @@ def normalise_phone(raw: str, region: str | None = "US") -> Phone:
 # Leads files repeat numbers (a company's main line, the same person twice); parsing is the slow part.
 @lru_cache(maxsize=4096)
 def _normalise_phone(raw: str, region: str) -> Phone:
-    import phonenumbers
-
+    pn = _phonenumbers()
+    # Punctuation-only formatting is dropped first: phonenumbers reads the digits alike, faster.
+    plain = "+" + _NOT_DIGIT.sub("", raw) if raw[0] == "+" else _NOT_DIGIT.sub("", raw)
     try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
+        number = pn.parse(plain if _PUNCTUATED.fullmatch(raw) else raw, region)
+    except pn.NumberParseException:
         return Phone(raw, _digits_key(raw), False)
-    country = phonenumbers.region_code_for_number(number)
-    if country is None or not phonenumbers.is_valid_number_for_region(number, country):
+    country, kind = _region_and_type(number)
+    if kind == pn.UNKNOWN:
         return Phone(raw, _digits_key(raw), False)
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = pn.format_number(number, pn.E164)
     text = f"{e164};ext={number.extension}" if number.extension else e164
-    return Phone(text, e164, True, country, _zone_of(number))
+    return Phone(text, e164, True, country, _zone_of(number, kind))
 
 
-def _zone_of(number) -> str:
+_NOT_DIGIT = re.compile(r"\D")
+# A number written with digits and punctuation only (no extension, no letters).
+_PUNCTUATED = re.compile(r"\+?[\d\s().\-/]+")
+_PHONENUMBERS: Any = None
+
+
+def _phonenumbers() -> Any:
+    """The parts of phonenumbers we use, imported on first use (it is slow to import)."""
+    global _PHONENUMBERS
+    if _PHONENUMBERS is None:
+        from types import SimpleNamespace
+
+        import phonenumbers
+        from phonenumbers import phonenumberutil as util
+        from phonenumbers import timezone as zones
+
+        _PHONENUMBERS = SimpleNamespace(
+            parse=phonenumbers.parse,
+            NumberParseException=phonenumbers.NumberParseException,
+            region_code_for_number=phonenumbers.region_code_for_number,
+            format_number=phonenumbers.format_number,
+            E164=phonenumbers.PhoneNumberFormat.E164,
+            UNKNOWN=phonenumbers.PhoneNumberType.UNKNOWN,
+            is_valid_number_for_region=phonenumbers.is_valid_number_for_region,
+            number_type=phonenumbers.number_type,
+            metadata=phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code,
+            region_metadata=phonenumbers.PhoneMetadata.metadata_for_region,
+            regions_of=phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get,
+            re_compile=__import__("phonenumbers.re_util", fromlist=["re_compile"]).re_compile,
+            type_helper=getattr(util, "_number_type_helper", None),
+            NON_GEO=util.REGION_CODE_FOR_NON_GEO_ENTITY,
+            country_code_for_valid_region=util.country_code_for_valid_region,
+            national_significant_number=util.national_significant_number,
+            is_geographical=phonenumbers.is_number_type_geographical,
+            zones_for_geographical_number=zones.time_zones_for_geographical_number,
+            zones_for_number=zones.time_zones_for_number,
+            UNKNOWN_ZONE=zones.UNKNOWN_TIMEZONE,
+        )
+    return _PHONENUMBERS
+
+
+def _region_and_type(number) -> tuple[str | None, Any]:
+    """The number's region and its type there (UNKNOWN when it is not a valid number).
+
+    What phonenumbers.region_code_for_number, is_valid_number_for_region and
+    number_type compute between them, with each number-type match done once
+    (an import spends most of its time here; the tests compare the results
+    with those public calls).
+    """
+    pn = _phonenumbers()
+    if pn.type_helper is None:  # a phonenumbers without the helper: the public calls
+        region = pn.region_code_for_number(number)
+        valid = region is not None and pn.is_valid_number_for_region(number, region)
+        return region, pn.number_type(number) if valid else pn.UNKNOWN
+    code = number.country_code
+    regions = pn.regions_of(code)
+    if not regions:
+        return None, pn.UNKNOWN
+    national = pn.national_significant_number(number)
+    if len(regions) == 1:
+        region = regions[0]
+        metadata = pn.metadata(code, region)
+        if metadata is None or (region != pn.NON_GEO and code != pn.country_code_for_valid_region(region)):
+            return region, pn.UNKNOWN
+        return region, pn.type_helper(national, metadata)
+    for region in regions:  # several regions share the code (+1): the first that claims the number
+        metadata = pn.region_metadata(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if pn.re_compile(metadata.leading_digits).match(national):
+                return region, pn.type_helper(national, metadata)
+        else:
+            kind = pn.type_helper(national, metadata)
+            if kind != pn.UNKNOWN:
+                return region, kind
+    return None, pn.UNKNOWN
+
+
+def _zone_of(number, kind) -> str:
     """The one time zone of a valid number, or '' when it has several or none."""
-    from phonenumbers import timezone as zones
-
-    found = zones.time_zones_for_number(number)
-    if len(found) == 1 and found[0] != zones.UNKNOWN_TIMEZONE and valid_timezone(found[0]):
+    pn = _phonenumbers()
+    if pn.is_geographical(kind, number.country_code):
+        found = pn.zones_for_geographical_number(number)
+    else:
+        found = pn.zones_for_number(number)  # a mobile in some countries: the country's zones
+    if len(found) == 1 and found[0] != pn.UNKNOWN_ZONE and valid_timezone(found[0]):
         return found[0]
     return ""
 
@@ -110,9 +193,10 @@ def full_name(first: str, last: str) -> str:
     return " ".join(part for part in (first.strip(), last.strip()) if part)
 
 
+@lru_cache(maxsize=8192)  # first names repeat through a file
 def tidy_name(text: str) -> str:
     """Trimmed, inner spaces folded; all-caps or all-lower names title-cased."""
-    text = re.sub(r"\s+", " ", (text or "").strip())
+    text = " ".join((text or "").split())
     if text and (text.isupper() or text.islower()):
         return _title_case(text)
     return text

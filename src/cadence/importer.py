@@ -676,6 +676,9 @@ class RowReader:
         # Names are compared when asked (--match-name) or when a row may have no phone and no email.
         self.names_matter = match_name or self.linkedin is not None
         self.labelled = any(c[1] is not None for c in mapping.phones + mapping.emails)
+        # Without label columns the order of preference is the same on every row.
+        self.phone_order = [index for index, _label, _rank in mapping.phones]
+        self.email_order = [index for index, _label, _rank in mapping.emails]
 
     def lead(self, line: int, cells: list[str], flags: list[Flag]) -> Lead:
         """The row as a Lead; raises Reject with the reason for a row that cannot be imported."""
@@ -699,8 +702,8 @@ class RowReader:
             first, last = split_name(cells[self.name])
         if not (first or last):
             raise Reject("no name")
-        phone_raw = self._pick(m.phones, PHONE_KINDS, cells, custom)
-        email_raw = self._pick(m.emails, EMAIL_KINDS, cells, custom)
+        phone_raw = self._pick(m.phones, self.phone_order, PHONE_KINDS, cells, custom)
+        email_raw = self._pick(m.emails, self.email_order, EMAIL_KINDS, cells, custom)
         linkedin = cells[self.linkedin].strip() if self.linkedin is not None else ""
         if not (phone_raw or email_raw or linkedin):
             raise Reject("neither phone nor email")
@@ -752,7 +755,10 @@ class RowReader:
         same_name = name_key(first, last, company) if self.names_matter and company else ""
         return Lead(line, values, email.key, phone.key, same_name)
 
-    def _pick(self, candidates: list[tuple[int, int | None, int]], kinds: tuple[str, ...], cells: list[str], custom: dict[str, str]) -> str:
+    def _pick(
+        self, candidates: list[tuple[int, int | None, int]], order: list[int], kinds: tuple[str, ...], cells: list[str],
+        custom: dict[str, str],
+    ) -> str:
         """The first non-empty value in order of preference; the others go to custom fields."""
         if not candidates:
             return ""
@@ -764,8 +770,6 @@ class RowReader:
                     rank = kinds.index(kind) if kind in kinds else len(kinds) - 1
                 ranked.append((rank, index))
             order = [index for _rank, index in sorted(ranked)]
-        else:
-            order = [c[0] for c in candidates]
         chosen = ""
         for index in order:
             # A leading apostrophe is how some exports (Apollo) stop spreadsheets reading "+1..." as a formula.
@@ -1158,19 +1162,34 @@ class _Job:
                 else:
                     self.report.duplicates_in_file += person.repeats
             if fresh:
-                rows = [{**(self.base_dnc if "status" in p.lead.values else self.base), **p.lead.values} for p in fresh]
-                if self.owners is not None:
-                    for row in rows:
-                        row["owner"] = next(self.owners)
-                ids = queries.insert_prospects(self.session, rows, returning=self.update)
-                if ids is not None:
-                    for person, new_id in zip(fresh, ids):
-                        person.id = new_id
-                self.report.added += len(fresh)
+                self._insert(fresh)
             for person in batch:
                 person.lead = None
         if self.fills:
             self._apply_fills()
+
+    def _insert(self, fresh: list[_Person]) -> None:
+        """Write new people: what they share (the import's stamp, owner, cadence state) once, the rest per row."""
+        from cadence.store import queries
+
+        owner = self.base["owner"]
+        runs: list[tuple[bool, list[_Person]]] = []  # in file order, so ids follow the file
+        for person in fresh:
+            values = person.lead.values
+            values.setdefault("owner", owner)
+            if self.owners is not None:
+                values["owner"] = next(self.owners)
+            dnc = values.pop("status", None) == "do-not-contact"
+            if not runs or runs[-1][0] != dnc:
+                runs.append((dnc, []))
+            runs[-1][1].append(person)
+        for dnc, people in runs:
+            shared = self.base_dnc if dnc else self.base
+            ids = queries.insert_prospects(self.session, [p.lead.values for p in people], returning=self.update, shared=shared)
+            if ids is not None:
+                for person, new_id in zip(people, ids):
+                    person.id = new_id
+        self.report.added += len(fresh)
 
     def _place(self, person: _Person, by_email: dict[str, Any], by_phone: dict[str, list[Any]], fresh: list[_Person]) -> None:
         lead = person.lead
