@@ -84,15 +84,13 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or cpu
-    return f"{os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, Python {platform.python_version()}"
+    """The machine in one line, from the same probe as bench/run.py."""
+    sys.path.insert(0, str(HERE))
+    from run import machine as probe  # bench/run.py: the other benchmarks' driver
+
+    found = probe()
+    return (f"{found['cpus']} CPUs ({found['cpu']}), {found['ram']} RAM, {found['os']}, "
+            f"Python {platform.python_version()}")
 
 
 def main() -> None:

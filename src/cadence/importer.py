@@ -861,6 +861,25 @@ def check_usable(mapping: ColumnMap, source: Source, line: int) -> None:
     )
 
 
+def open_mapped(
+    path: Path | str, forced: Mapping[str, str], encoding: str | None, delimiter: str | None
+) -> tuple[Source, Iterator[tuple[int, list[str]]], int, ColumnMap]:
+    """The file opened, its header read and mapped: (source, the rows after the header, header line, mapping).
+
+    Refuses a file that is not CSV text, has no header, or whose header is not usable.
+    """
+    source = open_source(path, encoding, delimiter)
+    records = source.records()
+    try:
+        line, headers = read_header(source, records)
+        mapping = map_headers(headers, forced, f"{source.path}:{line}")
+        check_usable(mapping, source, line)
+    except BaseException:
+        records.close()
+        raise
+    return source, records, line, mapping
+
+
 # ---------------------------------------------------------------- preview (--show-mapping)
 
 
@@ -893,12 +912,8 @@ def preview(
     """The mapping a file would get and its first rows as they would be stored; writes nothing."""
     forced = parse_map(overrides)
     region = check_region(region)
-    source = open_source(path, encoding, delimiter)
-    records = source.records()
+    source, records, _line, mapping = open_mapped(path, forced, encoding, delimiter)
     try:
-        line, headers = read_header(source, records)
-        mapping = map_headers(headers, forced, f"{source.path}:{line}")
-        check_usable(mapping, source, line)
         reader = RowReader(mapping, region)
         shown: list[dict[str, Any]] = []
         for line, cells in records:
@@ -984,12 +999,8 @@ def import_file(
     forced = parse_map(overrides)
     region = check_region(region) if region else pipeline.profile.region
     plan = pipeline.cadence(cadence or pipeline.profile.default_cadence) if enroll else None
-    source = open_source(path, encoding, delimiter)
-    records = source.records()
+    source, records, header_line, mapping = open_mapped(path, forced, encoding, delimiter)
     try:
-        header_line, headers = read_header(source, records)
-        mapping = map_headers(headers, forced, f"{source.path}:{header_line}")
-        check_usable(mapping, source, header_line)
         report = ImportReport(
             file=str(source.path),
             encoding=source.encoding,
