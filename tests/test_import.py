@@ -850,6 +850,26 @@ def test_phone_fast_path_agrees_with_the_public_phonenumbers_calls():
     assert checked > 5000 and valid > 1000
 
 
+@pytest.mark.parametrize("region", ["US", "GB", "CA"])
+def test_north_american_shortcut_gives_what_phonenumbers_parse_gives(region):
+    import random
+
+    import phonenumbers
+
+    from cadence.contacts import _north_american
+
+    rng = random.Random(region)
+    taken = 0
+    for _ in range(5000):
+        digits = str(rng.randint(0, 9)) + "".join(rng.choice("0123456789") for _ in range(rng.choice([9, 9, 10])))
+        for plain in (digits, "+1" + digits, "+" + digits):
+            shortcut = _north_american(plain, region)
+            if shortcut is not None:
+                taken += 1
+                assert shortcut == phonenumbers.parse(plain, region), plain
+    assert taken > 2000
+
+
 def test_plain_sqlite_insert_stores_what_the_orm_path_stores(cli, tmp_path):
     import sqlite3
 
