@@ -257,22 +257,23 @@ def write_doc(text: str) -> None:
 
 
 def importtime(case: Case, python: str, env: dict[str, str], top: int = 15) -> str:
-    """The heaviest top-level imports of one case, from `python -X importtime`."""
+    """Where one case's import time goes, by package (each module's own time), from `python -X importtime`."""
     argv = case.argv
     if argv[0].endswith("cadence"):
         argv = [python, "-X", "importtime", "-m", "cadence"] + argv[1:]
     else:
         argv = [argv[0], "-X", "importtime"] + argv[1:]
-    argv = [a for a in argv if a != "{db}"]
     result = subprocess.run(argv, env=env, capture_output=True, text=True)
     totals: dict[str, int] = {}
     for line in result.stderr.splitlines():
-        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)", line)
-        if match and len(match.group(2)) == 1:  # top-level imports only (one space of indent)
-            package = match.group(3).split(".")[0]
+        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \| \s*(\S+)", line)
+        if match:
+            package = match.group(2).split(".")[0]
             totals[package] = totals.get(package, 0) + int(match.group(1))
-    rows = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
-    return "\n".join(f"{ms / 1000:8.1f} ms  {name}" for name, ms in rows)
+    rows = sorted(totals.items(), key=lambda kv: -kv[1])
+    shown = [f"{us / 1000:8.1f} ms  {name}" for name, us in rows[:top]]
+    rest = sum(us for _, us in rows[top:])
+    return "\n".join(shown + [f"{rest / 1000:8.1f} ms  ({len(rows) - top} more)", f"{sum(totals.values()) / 1000:8.1f} ms  in all"])
 
 
 def profile(case: Case, python: str, env: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -14,6 +14,7 @@ class Prospect(SQLModel, table=True):
     __table_args__ = (
         Index("ix_prospect_due", "due_on", "status"),
         Index("ix_prospect_owner_due", "owner", "due_on"),
+        Index("ix_prospect_name", text("lower(first_name || ' ' || last_name)")),  # finding by full name
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

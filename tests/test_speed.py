@@ -1,4 +1,5 @@
-"""Start-up cost: what each command imports, and the caches that spare the work on the next run.
+"""Speed, by its causes: what each command imports, the caches that spare work on the next run,
+and the indexes that keep lookups from reading every prospect.
 
 bench/run.py measures the times; these tests pin the causes, so a stray import
 at the top of a module shows up here rather than as a slower benchmark.
@@ -132,3 +133,23 @@ def test_text_options_arrive_exactly_as_typed(cli, prospect_factory, value):
     prospect_factory(first_name="Megan", start=DAY)
     cli("log", "Megan", "vm", "--at", "2026-11-23T10:00", "--note", value)
     assert cli.json("show", "Megan")["touches"][-1]["note"] == value
+
+
+@pytest.mark.sqlite_only
+def test_a_full_name_is_found_through_its_index(pipeline, prospect_factory):
+    import sqlalchemy as sa
+
+    prospect_factory(first_name="Megan", last_name="Holloway", start=DAY)
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    sa.event.listen(pipeline.engine, "before_cursor_execute", keep)
+    with pipeline.reading() as session:
+        assert pipeline.find(session, "megan HOLLOWAY").first_name == "Megan"
+    sa.event.remove(pipeline.engine, "before_cursor_execute", keep)
+    statement, parameters = next((s, p) for s, p in statements if "lower(" in s)
+    with pipeline.engine.connect() as connection:
+        plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    assert [row[-1] for row in plan] == ["SEARCH prospect USING INDEX ix_prospect_name (<expr>=?)"]
