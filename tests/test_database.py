@@ -132,6 +132,7 @@ def test_upgrade_from_the_first_revision_keeps_every_row(cli):
     assert cli.json("log", "1", "na", "--at", "2026-11-24T10:00")["next_step"] == 3
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")  # SQLite's ix_prospect_name
 def test_a_new_database_is_created_at_head():
     engine = db.open_engine(None)
     assert db.current_revision(engine) == (db.HEAD, True)
@@ -140,6 +141,8 @@ def test_a_new_database_is_created_at_head():
     engine.dispose()
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")  # SQLite
 def test_migrations_match_the_models():
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -150,8 +153,15 @@ def test_migrations_match_the_models():
     engine = db.open_engine(None)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, SQLModel.metadata) == []
+        differences = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
+    if ON_POSTGRES:
+        # PostgreSQL hands an expression index back in its own spelling (casts, brackets), which
+        # Alembic compares as text: the same index shows as removed and added again. Whether it
+        # is the right index is checked by the planner below (test_finding_by_full_name_...).
+        expression = lambda index: not all(isinstance(e, sa.Column) for e in index.expressions)  # noqa: E731
+        differences = [d for d in differences if not (d[0] in ("add_index", "remove_index") and expression(d[1]))]
+    assert differences == []
 
 
 def test_programs_opening_a_new_database_at_once_migrate_it_once(database_url):
@@ -317,22 +327,36 @@ def test_touches_are_stored_as_utc_instants(pipeline, prospect_factory):
 @POSTGRES
 @pytest.mark.parametrize(("owner", "index"), [(None, "ix_prospect_due"), ("sam", "ix_prospect_owner_due")])
 def test_today_can_read_the_due_index(pipeline, owner, index):
-    from sqlmodel import Session
-
     from cadence.store import queries
+
+    plan = explain(pipeline, lambda session: queries.due(session, date(2026, 11, 23), owner))
+    assert f"Index Scan using {index} on prospect" in plan or f"Bitmap Index Scan on {index}" in plan
+
+
+@POSTGRES
+def test_finding_by_full_name_can_read_the_name_index(pipeline, prospect_factory):
+    from cadence.store import queries
+
+    prospect_factory(first_name="Ana", last_name="López")
+    plan = explain(pipeline, lambda session: queries.by_reference(session, "ana lópez", lambda: "", None))
+    assert "ix_prospect_name" in plan
+
+
+def explain(pipeline, query) -> str:
+    """PostgreSQL's plan for the last statement `query(session)` runs, with table scans ruled out."""
+    from sqlmodel import Session
 
     statements = []
     listener = lambda _c, _cur, statement, parameters, _ctx, _many: statements.append((statement, parameters))  # noqa: E731
     sa.event.listen(pipeline.engine, "before_cursor_execute", listener)
     with Session(pipeline.engine) as session:
-        queries.due(session, date(2026, 11, 23), owner)
+        query(session)
     sa.event.remove(pipeline.engine, "before_cursor_execute", listener)
     statement, parameters = statements[-1]
     with pipeline.engine.connect() as connection:
-        # An empty table is cheaper to scan; forbid that to see which index the planner can use.
+        # A small table is cheaper to scan; forbid that to see which index the planner can use.
         connection.exec_driver_sql("SET enable_seqscan = off")
-        plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
-    assert f"Index Scan using {index} on prospect" in plan or f"Bitmap Index Scan on {index}" in plan
+        return "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
 
 
 def test_the_suite_runs_on_the_database_it_was_given(database_url):
