@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-GENERATOR = 5  # bump when the data changes shape, so cached databases are rebuilt
+GENERATOR = 6  # bump when the data changes shape, so cached databases are rebuilt
 BASE_START = date(2020, 1, 6)  # a Monday; histories are simulated from here, then moved
 CADENCES = (("five-touch-fire", 40), ("stop-chasing", 20), ("three-voicemails", 20), ("long-haul-breakup", 20))
 FIRST = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kofi", "Lena", "Mateo",
@@ -263,6 +263,9 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
                 connection.execute(insert(Touch), touch_rows)
                 prospect_rows.clear()
                 touch_rows.clear()
+        from cadence.store import tally
+
+        tally.rebuild(connection)  # the bulk inserts above bypass the running totals that `log` keeps
     with engine_.connect() as connection:
         status = dict(connection.execute(text("SELECT status, count(*) FROM prospect GROUP BY status")).all())
         listed = connection.execute(

@@ -74,6 +74,12 @@ def test_workers_logging_the_same_prospects_record_each_step_once(prospect_facto
         prospects = connection.execute(sa.text("SELECT id, status, attempts, step FROM prospect ORDER BY id")).all()
     assert [tuple(t) for t in touches] == everything  # nothing lost, nothing twice
     assert [tuple(p) for p in prospects] == [(prospect_id, "fired", 5, None) for prospect_id in ids]
+    # The running totals of `stats` took every one of those touches, once.
+    from cadence.stats import compute
+
+    five = {e.cadence: e for e in compute(pipeline)}["five-touch-fire"]
+    assert [(s.step, s.touches) for s in five.steps] == [(n, PROSPECTS) for n in range(1, 6)]
+    assert five.fired == PROSPECTS
 
 
 def test_four_terminals_logging_one_step_record_it_once(prospect_factory, database_url):

@@ -130,6 +130,10 @@ def test_upgrade_from_the_first_revision_keeps_every_row(cli):
     assert [(i["prospect_id"], i["step"]) for i in cli.json("today", "--date", "2026-11-24")] == [(1, 2)]
     assert cli("add", "--first", "New", "--email", "new@example.com", "--start", "2026-11-24").stdout == "4\n"
     assert cli.json("log", "1", "na", "--at", "2026-11-24T10:00")["next_step"] == 3
+    # The running totals of `stats` were counted from the history already there.
+    five = {e["cadence"]: e for e in cli.json("stats")}["five-touch-fire"]
+    assert sum(step["touches"] for step in five["steps"]) == 3
+    assert cli.json("stats") == cli.json("stats", "--recount")
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")  # SQLite's ix_prospect_name
@@ -340,6 +344,15 @@ def test_finding_by_full_name_can_read_the_name_index(pipeline, prospect_factory
     prospect_factory(first_name="Ana", last_name="López")
     plan = explain(pipeline, lambda session: queries.by_reference(session, "ana lópez", lambda: "", None))
     assert "ix_prospect_name" in plan
+
+
+@POSTGRES
+def test_stats_can_count_statuses_from_the_stats_index(pipeline, prospect_factory):
+    from cadence.store import insight
+
+    prospect_factory()
+    plan = explain(pipeline, lambda session: insight.statuses(session, insight.Scope(), 3))
+    assert "ix_prospect_stats" in plan
 
 
 def explain(pipeline, query) -> str:

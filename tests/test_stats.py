@@ -165,6 +165,35 @@ def test_undo_of_a_fire_takes_it_out_of_fired(cli, history):
     assert five["replies_after_fire_share"] == 0.5
 
 
+def test_running_totals_give_the_figures_counted_from_every_touch(cli, history):
+    assert cli.json("stats") == cli.json("stats", "--recount")
+    assert cli.json("stats", "--cadence", "five-touch-fire", "--window", "90") == cli.json(
+        "stats", "--cadence", "five-touch-fire", "--window", "90", "--recount")
+    cli("undo", history[1])  # P1's reply
+    assert by_name(cli.json("stats"))["five-touch-fire"]["replies_after_fire"] == 0
+    assert cli.json("stats") == cli.json("stats", "--recount")
+
+
+def test_stats_never_reads_the_touch_log(cli, history, pipeline):
+    """Only --since and --recount count touches; the rest comes from the totals and the prospect table."""
+    import sqlalchemy as sa
+
+    from cadence.stats import compute
+
+    statements: list[str] = []
+    listener = lambda _c, _cur, statement, *_: statements.append(statement)  # noqa: E731
+    sa.event.listen(pipeline.engine, "before_cursor_execute", listener)
+    try:
+        compute(pipeline)
+        plain = list(statements)
+        compute(pipeline, recount=True)
+    finally:
+        sa.event.remove(pipeline.engine, "before_cursor_execute", listener)
+    assert [s for s in plain if "FROM touch" in s] == []
+    assert any("stat_tally" in s for s in plain)
+    assert any("FROM touch" in s for s in statements[len(plain):])  # the recount does read it
+
+
 def test_stats_on_an_empty_database_are_zeroes_and_nulls(cli):
     rows = cli.json("stats")
     assert {r["cadence"] for r in rows} >= {"five-touch-fire", "three-voicemails", "stop-chasing", "long-haul-breakup"}

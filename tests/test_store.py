@@ -87,7 +87,25 @@ def test_indexes_exist(path):
     indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("prospect")}
     assert indexes["ix_prospect_due"] == ["due_on", "status"]
     assert indexes["ix_prospect_owner_due"] == ["owner", "due_on"]
+    assert indexes["ix_prospect_stats"] == ["cadence", "status", "postponements", "owner"]
     engine.dispose()
+
+
+@SQLITE
+def test_stats_count_statuses_from_the_stats_index(pipeline, prospect_factory):
+    from cadence.store import insight
+
+    prospect_factory()
+    statements = []
+    listener = lambda _c, _cur, statement, parameters, _ctx, _many: statements.append((statement, parameters))  # noqa: E731
+    event.listen(pipeline.engine, "before_cursor_execute", listener)
+    with Session(pipeline.engine) as session:
+        insight.statuses(session, insight.Scope(), 3)
+    event.remove(pipeline.engine, "before_cursor_execute", listener)
+    statement, parameters = statements[-1]
+    with pipeline.engine.connect() as connection:
+        plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    assert plan == ["SEARCH prospect USING COVERING INDEX ix_prospect_stats (cadence>?)"]
 
 
 @SQLITE

@@ -18,7 +18,7 @@ from cadence.contacts import check_timezone, full_name, normalise_email, normali
 from cadence.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from cadence.profile import Profile, check_setting
-from cadence.store import queries
+from cadence.store import queries, tally
 from cadence.store.models import Prospect, Touch
 
 
@@ -417,25 +417,26 @@ class Pipeline:
                 who=name,
             )
             touch = result.touch
-            session.add(
-                Touch(
-                    prospect_id=row.id,
-                    at=at.astimezone(timezone.utc),
-                    on=day,
-                    cadence=row.cadence,
-                    step=touch.step,
-                    step_type=touch.step_type,
-                    outcome=outcome.value,
-                    note=note,
-                    attempt=touch.attempt,
-                    after_fire=touch.after_fire,
-                    forced=touch.forced,
-                    owner=self.user or row.owner,
-                    state_before=queries.snapshot(before),
+            with tally.watching(session, [row.id]):
+                session.add(
+                    Touch(
+                        prospect_id=row.id,
+                        at=at.astimezone(timezone.utc),
+                        on=day,
+                        cadence=row.cadence,
+                        step=touch.step,
+                        step_type=touch.step_type,
+                        outcome=outcome.value,
+                        note=note,
+                        attempt=touch.attempt,
+                        after_fire=touch.after_fire,
+                        forced=touch.forced,
+                        owner=self.user or row.owner,
+                        state_before=queries.snapshot(before),
+                    )
                 )
-            )
-            queries.put_state(row, result.state)
-            row.updated_at = at.astimezone(timezone.utc)
+                queries.put_state(row, result.state)
+                row.updated_at = at.astimezone(timezone.utc)
             if row.cadence and not row.cadence_version and plan is not None:
                 self.pin_version(row, plan, session)  # enrolled before versions were recorded
             after = result.state
@@ -466,8 +467,9 @@ class Pipeline:
             latest = queries.last_touch(session, row.id, None)
             if latest is None or latest.id != touch.id:
                 raise CadenceError(f"#{row.id}'s touches changed while undoing (someone else logged or undid one): check `cadence show {row.id}`")
-            queries.put_state(row, queries.restore(touch.state_before))
-            queries.delete_touch(session, touch.id)
+            with tally.watching(session, [row.id]):
+                queries.put_state(row, queries.restore(touch.state_before))
+                queries.delete_touch(session, touch.id)
             return {
                 "prospect_id": row.id,
                 "name": full_name(row.first_name, row.last_name),
@@ -487,7 +489,8 @@ class Pipeline:
         with self.writing() as session:
             row = self.find(session, ref)
             previous = row.owner
-            row.owner = rep
+            with tally.watching(session, [row.id]):
+                row.owner = rep
             row.updated_at = self.profile.aware(now).astimezone(timezone.utc)
             return {
                 "prospect_id": row.id,

@@ -1,7 +1,9 @@
 """What the cadences achieve: counts by status, per-step rates, replies after fire.
 
-All counting is done by SQL aggregates (cadence.store.insight); this module
-only divides. Definitions (also in docs/insight.md):
+The counting is done by the database: statuses by a SQL aggregate, the touch
+figures by running totals kept with every write (cadence.store.tally), or by
+SQL aggregates over the touch log (cadence.store.insight) for --since and
+--recount; this module only divides. Definitions (also in docs/insight.md):
 
 - enrolled: prospects whose current cadence is this one; active, engaged,
   converted, lost, disqualified (and every other status under `statuses`):
@@ -27,7 +29,6 @@ A rate whose denominator is zero is null, never a division error.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
@@ -137,26 +138,24 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def compute(pipe, cadence: str | None = None, since: date | None = None, window: int = DEFAULT_WINDOW) -> list[CadenceStats]:
+def compute(
+    pipe, cadence: str | None = None, since: date | None = None, window: int = DEFAULT_WINDOW, recount: bool = False
+) -> list[CadenceStats]:
     """One CadenceStats per cadence (every known cadence file, and any the database names), by name.
 
-    Refuses an unknown `cadence` and a negative window.
+    The touch figures come from the running totals, or are counted from the touch log itself
+    with `since` or `recount` (the same figures, slower). Refuses an unknown `cadence` and a negative window.
     """
-    from cadence.store import insight
+    from cadence.store import insight, tally
 
     if window < 0:
         raise CadenceError(f"--window {window} is negative: give a number of days, e.g. 30")
     scope = insight.Scope(owner=pipe.scope, cadence=cadence, since=since)
     with pipe.reading() as session:
         statuses = insight.statuses(session, scope, pipe.profile.linger_after)
-        outcomes = insight.step_outcomes(session, scope)
-        reach = insight.step_reach(session, scope)
-        replies = insight.replies_by_step(session, scope)
-        fired = insight.fired(session, scope)
-        meetings = insight.meetings(session, scope)
-        connects = insight.touches_to_first_connect(session, scope)
-        after_fire = insight.replies_after_fire(session, scope)
-    names = {row[0] for rows in (statuses, outcomes, reach) for row in rows} | set(fired) | set(meetings) | set(connects)
+        found = insight.count(session, scope) if since or recount else tally.figures(session, scope)
+    names = {row[0] for rows in (statuses, found.outcomes, found.reach) for row in rows}
+    names |= set(found.fired) | set(found.meetings) | set(found.connects)
     plans = _plans(pipe, cadence, names)
     names |= set(plans)
     table = {name: CadenceStats(cadence=name, title=plans[name].title if name in plans else "", window=window) for name in sorted(names)}
@@ -167,15 +166,19 @@ def compute(pipe, cadence: str | None = None, since: date | None = None, window:
         entry.statuses[status] = entry.statuses.get(status, 0) + count
         entry.enrolled += count
         entry.lingering += lingering
-    for name, count in fired.items():
+    for name, count in found.fired.items():
         table[name].fired = count
-    for name, count in meetings.items():
+    for name, count in found.meetings.items():
         table[name].meetings = count
-    for name, (average, connected) in connects.items():
+    for name, (average, connected) in found.connects.items():
         table[name].avg_touches_to_first_connect = round(average, 2)
         table[name].connected_prospects = connected
-    _replies_after_fire(table, after_fire, window)
-    for name, number, kind, outcome, outbound, count in outcomes:
+    for name, days in found.days_to_reply.items():
+        if name in table:
+            within = [d for d in days if d <= window]
+            table[name].replies_after_fire = len(within)
+            table[name].days_fire_to_reply = within
+    for name, number, kind, outcome, outbound, count in found.outcomes:
         entry = _step(steps[name], number, kind)
         entry.touches += count
         entry.outcomes[outcome] = entry.outcomes.get(outcome, 0) + count
@@ -183,10 +186,10 @@ def compute(pipe, cadence: str | None = None, since: date | None = None, window:
             entry.calls += count
             if outcome in insight.CONNECTS:
                 entry.connects += count
-    for name, number, count in reach:
+    for name, number, count in found.reach:
         _step(steps[name], number, None).reached = count
-    for name, number, count in replies:
-        if name in steps:  # the step they replied to may belong to a cadence outside --cadence
+    for name, number, count in found.replies:
+        if name in steps:
             _step(steps[name], number, None).replies = count
     for name, entry in table.items():
         entry.steps = [steps[name][n] for n in sorted(steps[name])]
@@ -223,20 +226,3 @@ def _step(steps: dict[int, StepStats], number: int, kind: str | None) -> StepSta
         kind = kind or "call"
         steps[number] = StepStats(step=number, type=kind, channel="email" if kind == "email" else "phone")
     return steps[number]
-
-
-def _replies_after_fire(table: dict[str, CadenceStats], rows: list, window: int) -> None:
-    """Fired prospects who replied within `window` days of their fire, and the days it took."""
-    first: dict[tuple[str, int], int] = {}
-    for name, prospect_id, fire_on, reply_on in rows:
-        days = (reply_on - fire_on).days
-        if name not in table or days > window:
-            continue
-        key = (name, prospect_id)
-        first[key] = min(days, first.get(key, days))
-    counted: dict[str, list[int]] = defaultdict(list)
-    for (name, _), days in first.items():
-        counted[name].append(days)
-    for name, days in counted.items():
-        table[name].replies_after_fire = len(days)
-        table[name].days_fire_to_reply = sorted(days)

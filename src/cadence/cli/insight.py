@@ -20,6 +20,7 @@ def stats(
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Only this cadence."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only prospects who started their cadence on or after DATE (and touches from DATE)."),
     window: int = typer.Option(30, "--window", metavar="DAYS", help="A reply counts as a reply after fire within this many days of the fire."),
+    recount: bool = typer.Option(False, "--recount", help="Count from every logged touch instead of the running totals (the same figures, slower)."),
     everyone: bool = EVERYONE,
     owner: Optional[str] = OWNER,
     json_out: bool = JSON,
@@ -27,7 +28,9 @@ def stats(
     """What your cadences achieve: statuses, a funnel by step, connect and reply rates, replies after fire."""
     from cadence.stats import compute
 
-    entries = compute(pipeline(ctx, everyone, owner), cadence=cadence, since=parse_date(since, "--since"), window=window)
+    entries = compute(
+        pipeline(ctx, everyone, owner), cadence=cadence, since=parse_date(since, "--since"), window=window, recount=recount
+    )
     if json_out:
         print_json([e.to_json() for e in entries])
     else:

@@ -2,11 +2,13 @@
 
 Every figure of `stats` is one GROUP BY over the touch or prospect table; the
 few row-level queries (replies after fire) return one row per reply, not per touch.
+`stats` reads the touch figures from running totals (cadence.store.tally) and
+counts them here, from the touch log itself, for --since and --recount.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator, Sequence
 
@@ -53,9 +55,48 @@ class Scope:
         if self.since:
             query = query.where(touch.on >= self.since)
         if self.owner or self.since:
-            cohort = self.prospects(select(Prospect.id).where(Prospect.cadence.is_not(None)))
+            # Whose touches: the owner's (and --since) prospects, in whatever cadence they are now.
+            cohort = Scope(owner=self.owner, since=self.since).prospects(select(Prospect.id).where(Prospect.cadence.is_not(None)))
             query = query.where(touch.prospect_id.in_(cohort))
         return query.where(touch.cadence.is_not(None))
+
+
+@dataclass
+class Figures:
+    """What `stats` takes from the touch log, whether counted from it (`count`) or from the totals (tally.figures)."""
+
+    outcomes: list[tuple[str, int, str | None, str, bool, int]] = field(default_factory=list)  # step_outcomes
+    reach: list[tuple[str, int, int]] = field(default_factory=list)  # step_reach
+    replies: list[tuple[str, int, int]] = field(default_factory=list)  # replies_by_step
+    fired: dict[str, int] = field(default_factory=dict)
+    meetings: dict[str, int] = field(default_factory=dict)
+    connects: dict[str, tuple[float, int]] = field(default_factory=dict)  # touches_to_first_connect
+    # Cadence that fired them -> for each prospect who replied after a fire, the fewest days it took, sorted.
+    days_to_reply: dict[str, list[int]] = field(default_factory=dict)
+
+
+def count(session: Session, scope: Scope) -> Figures:
+    """The touch-log figures of `stats`, counted from every touch in scope."""
+    found = Figures(
+        outcomes=step_outcomes(session, scope),
+        reach=step_reach(session, scope),
+        fired=fired(session, scope),
+        meetings=meetings(session, scope),
+        connects=touches_to_first_connect(session, scope),
+    )
+    # A reply counts for the step (or fire) it followed only when that step is in scope too.
+    wanted = (lambda name: name == scope.cadence) if scope.cadence else (lambda name: name is not None)
+    found.replies = [row for row in replies_by_step(session, scope) if wanted(row[0])]
+    fewest: dict[tuple[str, int], int] = {}
+    for name, prospect_id, fire_on, reply_on in replies_after_fire(session, scope):
+        if wanted(name):
+            days = (reply_on - fire_on).days
+            fewest[name, prospect_id] = min(days, fewest.get((name, prospect_id), days))
+    for (name, _), days in fewest.items():
+        found.days_to_reply.setdefault(name, []).append(days)
+    for days in found.days_to_reply.values():
+        days.sort()
+    return found
 
 
 def statuses(session: Session, scope: Scope, linger_after: int) -> list[tuple[str, str, int, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, text
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, text
 from sqlmodel import Field, SQLModel
 
 
@@ -15,6 +15,7 @@ class Prospect(SQLModel, table=True):
         Index("ix_prospect_due", "due_on", "status"),
         Index("ix_prospect_owner_due", "owner", "due_on"),
         Index("ix_prospect_name", text("lower(first_name || ' ' || last_name)")),  # finding by full name
+        Index("ix_prospect_stats", "cadence", "status", "postponements", "owner"),  # `stats` counts statuses from it
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -92,3 +93,22 @@ class CadenceVersion(SQLModel, table=True):
     name: str = Field(index=True)
     content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime  # UTC, when this version was first recorded
+
+
+# Running totals behind `cadence stats` (see cadence.store.tally): one row per figure, cadence,
+# step, ... and owner, so `stats` reads a few hundred rows instead of every touch. A plain table,
+# not a SQLModel class: nothing reads it as objects.
+stat_tally = Table(
+    "stat_tally",
+    SQLModel.metadata,
+    Column("kind", String, primary_key=True),
+    Column("cadence", String, primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("step_type", String, primary_key=True),
+    Column("outcome", String, primary_key=True),
+    Column("attempt", Boolean, primary_key=True),
+    Column("value", Integer, primary_key=True),
+    Column("owner", String, primary_key=True),
+    Column("enrolled", Boolean, primary_key=True),  # the prospect has a cadence (what an owner's figures count)
+    Column("n", Integer, nullable=False),
+)

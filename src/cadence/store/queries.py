@@ -369,7 +369,11 @@ def _insert_plain(connection, table, rows: list[dict], shared: dict) -> None:
 
 def fill_prospects(session: Session, changes: dict[int, dict], at) -> None:
     """Write the given contact fields of each prospect; never its cadence state."""
+    from cadence.store import tally
+
     table = Prospect.__table__
-    for prospect_id, values in changes.items():
-        assert not set(values) & set(STATE_FIELDS), "an import never changes cadence state"
-        session.execute(table.update().where(table.c.id == prospect_id).values(**values, updated_at=at))
+    new_owners = [prospect_id for prospect_id, values in changes.items() if "owner" in values]
+    with tally.watching(session, new_owners):  # stats by owner follow the prospect
+        for prospect_id, values in changes.items():
+            assert not set(values) & set(STATE_FIELDS), "an import never changes cadence state"
+            session.execute(table.update().where(table.c.id == prospect_id).values(**values, updated_at=at))

@@ -1,0 +1,214 @@
+"""The running totals behind `cadence stats` agree with counting the touch log, whatever was done.
+
+`share` is checked on hand-made histories; then random sequences of logs, undos,
+assignments, re-enrolments and imports run through the Pipeline on the suite's
+database, and after each the totals (tally.figures) must equal the figures counted
+from every touch (insight.count) for everyone, one rep and one cadence, and equal
+totals rebuilt from scratch.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cadence.engine import Outcome
+from cadence.errors import CadenceError
+
+T = namedtuple("T", "prospect_id id cadence step step_type outcome attempt after_fire on")
+DAY = date(2026, 11, 23)
+
+
+def touch(n, outcome, step=None, kind="call", cadence="five", attempt=True, after_fire=False, days=0):
+    return T(1, n, cadence, step, kind if step is not None else None, outcome, attempt, after_fire, DAY + timedelta(days=days))
+
+
+def parts(touches) -> dict[tuple, int]:
+    from cadence.store.tally import share
+
+    return {(k.kind, k.cadence, k.step, k.outcome, k.value): n for k, n in share(touches).items() if k.kind != "touches"}
+
+
+# ---------------------------------------------------------------- one prospect's share
+
+
+def test_a_fired_prospect_who_replied_later_adds_fire_reach_reply_and_days():
+    history = [
+        touch(1, "voicemail", 1),
+        touch(2, "no-answer", 2, days=1),
+        touch(3, "voicemail", 3, kind="fire", days=2),
+        touch(4, "replied", attempt=False, after_fire=True, days=9),
+    ]
+    assert parts(history) == {
+        ("reach", "five", 1, "", 0): 1,
+        ("reach", "five", 2, "", 0): 1,
+        ("reach", "five", 3, "", 0): 1,
+        ("fired", "five", 0, "", 0): 1,
+        ("reply", "five", 3, "", 0): 1,
+        ("reply_same", "five", 3, "", 0): 1,
+        ("fire_reply", "five", 0, "", 7): 1,  # 7 days from the fire to the reply
+        ("fire_reply_same", "five", 0, "", 7): 1,
+    }
+
+
+def test_touches_are_counted_per_step_outcome_and_direction():
+    from cadence.store.tally import Key, share
+
+    counted = share([touch(1, "no-answer", 1), touch(2, "no-answer", 1), touch(3, "replied", 1, attempt=False)])
+    assert counted[Key("touches", "five", 1, "call", "no-answer", True)] == 2
+    assert counted[Key("touches", "five", 1, "call", "replied", False)] == 1
+    assert counted[Key("reach", "five", 1)] == 1  # a prospect is reached once, however many calls
+
+
+def test_first_connect_counts_outbound_touches_up_to_it_once_per_cadence():
+    history = [touch(1, "no-answer", 1), touch(2, "voicemail", 2), touch(3, "connected", 3),
+               touch(4, "meeting", 3), touch(5, "connected", 1, cadence="other")]
+    found = parts(history)
+    # Three calls to the first connect in `five` (the later one does not count again), one in `other`.
+    assert {key: n for key, n in found.items() if key[0] == "connect"} == {
+        ("connect", "five", 0, "", 3): 1,
+        ("connect", "other", 0, "", 1): 1,
+    }
+    assert found[("meeting", "five", 0, "", 0)] == 1
+
+
+def test_a_reply_in_another_cadence_counts_for_everyone_but_not_for_that_cadence_alone():
+    history = [touch(1, "voicemail", 2), touch(2, "replied", cadence="later", attempt=False)]
+    found = parts(history)
+    assert found[("reply", "five", 2, "", 0)] == 1
+    assert ("reply_same", "five", 2, "", 0) not in found
+
+
+def test_touches_outside_any_cadence_add_nothing():
+    assert parts([touch(1, "connected", cadence=None), touch(2, "meeting", cadence=None)]) == {}
+
+
+# ---------------------------------------------------------------- totals against the touch log
+
+
+def normalised(figures):
+    return (
+        sorted(figures.outcomes),
+        sorted(figures.reach),
+        sorted(figures.replies),
+        figures.fired,
+        figures.meetings,
+        {name: (round(average, 9), n) for name, (average, n) in figures.connects.items()},
+        figures.days_to_reply,
+    )
+
+
+def tally_rows(pipe) -> dict[tuple, int]:
+    from sqlalchemy import select
+
+    from cadence.store.models import stat_tally
+
+    with pipe.engine.connect() as connection:
+        rows = connection.execute(select(stat_tally)).all()
+    return {tuple(row[:-1]): row[-1] for row in rows if row[-1]}
+
+
+def assert_totals_match_the_log(pipe) -> None:
+    from cadence.store import insight, tally
+
+    for scope in (insight.Scope(), insight.Scope(owner="ana"), insight.Scope(cadence="five-touch-fire"),
+                  insight.Scope(owner="bob", cadence="stop-chasing")):
+        with pipe.reading() as session:
+            assert normalised(tally.figures(session, scope)) == normalised(insight.count(session, scope)), scope
+    kept = tally_rows(pipe)
+    with pipe.engine.begin() as connection:
+        tally.rebuild(connection)
+    assert tally_rows(pipe) == kept  # what was kept up to date is what counting afresh gives
+
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["log", "log", "log", "log", "undo", "undo-last", "assign", "assign", "enroll", "enroll"]),
+        st.integers(min_value=0, max_value=2),  # which prospect
+        st.sampled_from(sorted(Outcome, key=lambda o: o.value)),
+        st.integers(min_value=0, max_value=12),  # days after the last action
+        st.sampled_from(["", "ana", "bob"]),
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+@pytest.fixture
+def people(pipeline):
+    from cadence.pipeline import NewProspect
+
+    ids = []
+    for n, cadence in enumerate(("five-touch-fire", "stop-chasing", "five-touch-fire")):
+        row = pipeline.add(NewProspect(first_name=f"Tally{n}", last_name="Person", email=f"tally{n}@example.com"),
+                           datetime(2026, 11, 20, 9, tzinfo=timezone.utc), cadence=cadence, start=DAY)
+        ids.append(row.id)
+    return pipeline, ids
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS)
+def test_totals_equal_the_touch_log_after_any_sequence_of_writes(people, actions):
+    from cadence import planning
+
+    pipe, ids = people
+    day = DAY + timedelta(days=400 * _run_number())  # each example far after the last, so nothing is refused as early
+    for action, which, outcome, later, rep in actions:
+        day += timedelta(days=later)
+        at = datetime.combine(day, time(10))
+        ref = str(ids[which])
+        try:
+            if action == "log":
+                callback_on = day + timedelta(days=3) if outcome == Outcome.CALLBACK else None
+                pipe.log(ref, outcome, at, callback_on=callback_on, force=True)
+            elif action == "undo":
+                pipe.undo(ref)
+            elif action == "undo-last":
+                pipe.undo()
+            elif action == "assign":
+                pipe.assign(ref, rep or "ana", at)
+            else:
+                planning.enroll(pipe, ref, "stop-chasing" if which % 2 == 0 else "five-touch-fire", day, force=True)
+        except CadenceError:
+            pass  # refused (nothing to undo, do-not-contact, ...): wrote nothing
+    assert_totals_match_the_log(pipe)
+
+
+_RUNS = iter(range(1, 10**6))
+
+
+def _run_number() -> int:
+    return next(_RUNS)
+
+
+def test_an_import_that_fills_an_owner_moves_the_prospects_figures_to_that_rep(cli, tmp_path, pipeline):
+    pid = cli("add", "--first", "Megan", "--last", "Lee", "--email", "megan@example.com", "--start", "2026-11-23").stdout.strip()
+    cli("log", pid, "voicemail", "--at", "2026-11-23T10:00")
+    cli("log", pid, "connected", "--at", "2026-11-24T10:00")
+    leads = tmp_path / "owners.csv"
+    leads.write_text("First Name,Last Name,Email,Owner\nMegan,Lee,megan@example.com,sam\n")
+    before = {e["cadence"]: e for e in cli.json("stats", "--owner", "sam")}
+    assert (before["five-touch-fire"]["connected"], before["five-touch-fire"]["steps"][0]["touches"]) == (0, 0)
+
+    cli("import", str(leads), "--update")
+
+    sam = {e["cadence"]: e for e in cli.json("stats", "--owner", "sam")}
+    assert (sam["five-touch-fire"]["connected"], sam["five-touch-fire"]["avg_touches_to_first_connect"]) == (1, 2.0)
+    assert cli.json("stats", "--owner", "sam") == cli.json("stats", "--owner", "sam", "--recount")
+    assert_totals_match_the_log(pipeline)
+
+
+def test_a_reps_figures_for_a_cadence_keep_the_touches_of_prospects_moved_out_of_it(cli, monkeypatch):
+    """Bob's stop-chasing calls still count for stop-chasing once the prospect is in another cadence."""
+    monkeypatch.setenv("CADENCE_USER", "bob")
+    pid = cli("add", "--first", "Tom", "--email", "tom@example.com", "--cadence", "stop-chasing", "--start", "2026-11-23").stdout.strip()
+    cli("log", pid, "no-answer", "--at", "2026-11-23T10:00")
+    cli("enroll", pid, "--cadence", "five-touch-fire", "--start", "2026-11-30", "--force")
+
+    for options in ((), ("--recount",)):
+        [entry] = cli.json("stats", "--cadence", "stop-chasing", *options)
+        assert (entry["enrolled"], entry["steps"][0]["touches"], entry["steps"][0]["reached"]) == (0, 1, 1), options
