@@ -9,8 +9,10 @@
 This driver never imports cadence: it runs the installed `cadence` and the
 same `python` as subprocesses. The synthetic databases are built once by
 bench/synth.py (through cadence's own code) and cached in bench/.cache/.
-Each round runs every case once, in the same order, so a slow moment of the
-machine hits all of them alike; the table shows the median of the rounds.
+Each round runs every case once, in the same order, and the stack floor again
+right before each case with a ratio target, so that a slow moment of the machine
+weighs on a case and its floor alike; the table shows the median of the rounds
+and the median of those paired ratios.
 Commands that write (`log`) run on a fresh copy of the database every round.
 """
 
@@ -51,6 +53,7 @@ class Case:
     expect: Callable[[str], str | None] | None = None  # checks stdout once; returns a problem or None
     times: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # user + system seconds of the process
+    ratios: list[float] = field(default_factory=list)  # to the stack floor run just before it, round by round
     peak_mb: float = 0.0
     note: str = ""
 
@@ -58,12 +61,9 @@ class Case:
     def median(self) -> float:
         return statistics.median(self.times)
 
-    def limit(self, floor: float) -> float | None:
-        if self.target.endswith("x"):
-            return float(self.target[:-1]) * floor
-        if self.target.endswith("s"):
-            return float(self.target[:-1])
-        return None
+    @property
+    def paired(self) -> float | None:
+        return statistics.median(self.ratios) if self.ratios else None
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
@@ -175,15 +175,25 @@ def run(selected: list[Case], runs: int, env: dict[str, str], work: Path, dbs: d
             sys.exit(f"{case.name} failed ({' '.join(argv)}):\n{result.stderr}")
         if case.expect and (problem := case.expect(result.stdout)):
             sys.exit(f"{case.name}: {problem}")
+    floor = next(c for c in selected if c.argv[-1] == STACK)
+
+    def measure(case: Case, round_: int) -> float:
+        elapsed, cpu, peak, code, stderr = timed(argv_for(case), env)
+        if code != 0:
+            sys.exit(f"{case.name} failed in round {round_ + 1}:\n{stderr}")
+        case.times.append(elapsed)
+        case.cpu.append(cpu)
+        case.peak_mb = max(case.peak_mb, peak)
+        return elapsed
+
     for round_ in range(runs):
         for case in selected:
-            argv = argv_for(case)
-            elapsed, cpu, peak, code, stderr = timed(argv, env)
-            if code != 0:
-                sys.exit(f"{case.name} failed in round {round_ + 1}:\n{stderr}")
-            case.times.append(elapsed)
-            case.cpu.append(cpu)
-            case.peak_mb = max(case.peak_mb, peak)
+            if case.target.endswith("x"):
+                # The floor again right before it: a busy moment of the machine weighs on both alike.
+                before = measure(floor, round_)
+                case.ratios.append(measure(case, round_) / before)
+            else:
+                measure(case, round_)
         print(f"round {round_ + 1}/{runs} done", file=sys.stderr)
 
 
@@ -207,18 +217,28 @@ def machine() -> dict[str, str]:
 
 
 def table(selected: list[Case], floor: Case) -> str:
-    rows = ["| case | median | min | x floor | CPU median | CPU x floor | peak RSS | target | verdict |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    rows = ["| case | median | min | x floor | paired x floor | CPU median | CPU x floor | peak RSS | target | verdict |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     floor_cpu = statistics.median(floor.cpu)
     for case in selected:
-        limit = case.limit(floor.median)
-        verdict = "" if limit is None else ("ok" if case.median <= limit else f"**miss** (limit {limit:.3f} s)")
         cpu = statistics.median(case.cpu)
+        paired = f"{case.paired:.2f}" if case.paired is not None else ""
         rows.append(
-            f"| `{case.name}` | {case.median:.3f} s | {min(case.times):.3f} s | {case.median / floor.median:.2f} | "
-            f"{cpu:.3f} s | {cpu / floor_cpu:.2f} | {case.peak_mb:.0f} MB | {case.target or '(floor)'} | {verdict} |"
+            f"| `{case.name}` | {case.median:.3f} s | {min(case.times):.3f} s | {case.median / floor.median:.2f} | {paired} | "
+            f"{cpu:.3f} s | {cpu / floor_cpu:.2f} | {case.peak_mb:.0f} MB | {case.target or '(floor)'} | {verdict(case, floor)} |"
         )
     return "\n".join(rows)
+
+
+def verdict(case: Case, floor: Case) -> str:
+    """ok or miss: an absolute target on the median, a ratio on the median of the paired ratios."""
+    if case.target.endswith("s"):
+        limit = float(case.target[:-1])
+        return "ok" if case.median <= limit else f"**miss** (limit {limit:.3f} s)"
+    if case.target.endswith("x") and case.paired is not None:
+        limit = float(case.target[:-1])
+        return "ok" if case.paired <= limit else f"**miss** ({case.paired:.2f} x against {limit:g} x)"
+    return ""
 
 
 def report(selected: list[Case], dbs: dict[str, dict], python: str, runs: int, load: tuple[float, float]) -> str:
@@ -227,8 +247,11 @@ def report(selected: list[Case], dbs: dict[str, dict], python: str, runs: int, l
     info = machine()
     lines = [
         f"Measured {date.today().isoformat()} with `python bench/run.py --runs {runs}`: medians of {runs} rounds, "
-        f"each round running every case once in turn. Stack floor (`python -c \"{STACK}\"`): {floor.median:.3f} s "
-        f"wall, {statistics.median(floor.cpu):.3f} s CPU.",
+        f"each round running every case once in turn, and the stack floor (`python -c \"{STACK}\"`) again right "
+        f"before each case with a ratio target. Stack floor: {floor.median:.3f} s wall (median of its "
+        f"{len(floor.times)} runs), {statistics.median(floor.cpu):.3f} s CPU. *x floor* divides the medians; "
+        f"*paired x floor* is the median, over the rounds, of each run divided by the floor run just before it, "
+        f"which a busy moment of the machine moves less; ratio verdicts use it.",
         "",
         f"Machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram']} RAM, {info['os']}, Python {version}; "
         f"load average {load[0]:.2f} before the rounds and {load[1]:.2f} after.",

@@ -31,18 +31,59 @@ PROBE = textwrap.dedent(
     else:
         code = 0
     heavy = sorted({name.split(".")[0] for name in sys.modules} & set(%r))
-    sys.stderr.write("\\n" + json.dumps({"code": code, "imported": heavy}) + "\\n")
+    cli = sorted(name for name in sys.modules if name.startswith("cadence.cli."))
+    sys.stderr.write("\\n" + json.dumps({"code": code, "imported": heavy, "cli": cli}) + "\\n")
     """
     % (HEAVY,)
 )
 
 
-def imported(*args: str) -> list[str]:
-    """The heavy packages a real `cadence ARGS` process imported (it must succeed)."""
+def probe(*args: str) -> dict:
+    """What a real `cadence ARGS` process imported: heavy packages, cadence's CLI modules (it must succeed)."""
     run = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=dict(os.environ), timeout=120)
     report = json.loads(run.stderr.strip().splitlines()[-1])
     assert report["code"] in (0, None), run.stderr
-    return report["imported"]
+    return report
+
+
+def imported(*args: str) -> list[str]:
+    """The heavy packages a real `cadence ARGS` process imported (it must succeed)."""
+    return probe(*args)["imported"]
+
+
+def test_the_command_table_names_every_command_of_its_module():
+    import typer.main
+
+    from cadence.cli import COMMANDS, MODULES, app, build
+
+    assert sorted(typer.main.get_command(app).commands) == sorted(COMMANDS)
+    for module in MODULES:
+        built = typer.main.get_command(build([module]))
+        assert sorted(built.commands) == sorted(name for name, owner in COMMANDS.items() if owner == module), module
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["log", "12", "vm"], "log"),
+        (["--db", "x.db", "today"], "today"),
+        (["--db=x.db", "cadences", "list"], "cadences"),
+        (["--db", "today", "show", "1"], "show"),  # a database file called "today"
+        (["--help"], None),
+        ([], None),
+        (["nope"], None),  # the whole app, to say there is no such command and suggest one
+        (["--version"], None),
+    ],
+)
+def test_a_run_finds_its_command_among_the_arguments(args, command):
+    from cadence.cli import command_of
+
+    assert command_of(args) == command
+
+
+def test_a_run_builds_only_the_commands_it_runs():
+    assert probe("cadences", "list", "--json")["cli"] == ["cadence.cli.cadences_cmd", "cadence.cli.common", "cadence.cli.plain"]
+    assert "cadence.cli.daily" in probe("--help")["cli"]
 
 
 def test_help_imports_nothing_heavy():

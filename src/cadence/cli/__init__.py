@@ -1,11 +1,16 @@
 """The typer app: global options, one error handler, and the command groups.
 
-Only typer is imported at start-up; each command imports what it needs.
+Only typer is imported at start-up; each command imports what it needs. A run
+builds only the command it runs (Typer reads the signature of every command
+it is given, which for all of them costs more than some whole commands); `app`
+and `--help` have them all.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import sys
+from importlib import import_module
+from typing import Optional, Sequence
 
 import typer
 from typer.core import TyperGroup
@@ -61,17 +66,21 @@ def _database_failure(exc: Exception, ctx) -> str:
     return f"database: {message}"
 
 
-app = typer.Typer(
-    cls=CadenceGroup,
-    help="Who to call today, what to say, and when to fire: a prospect cadence tracker.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain help: rich's help formatter alone takes longer than --help may
-)
+# The module of each top-level command, so `cadence log ...` builds `log` alone.
+# A test checks this against the commands the modules register.
+COMMANDS = {
+    "add": "daily", "import": "daily", "today": "daily", "log": "daily", "undo": "daily", "show": "daily",
+    "stats": "insight", "export": "insight", "email": "insight", "calendar": "insight",
+    "work": "working", "pause": "working", "resume": "working", "snooze": "working", "enroll": "working",
+    "away": "working", "lingering": "working",
+    "assign": "team",
+    "cadences": "cadences_cmd",
+    "me": "me",
+}
+GROUPS = {"cadences_cmd": "cadences", "me": "me"}  # modules with a Typer group of their own, and its name
+MODULES = tuple(dict.fromkeys(COMMANDS.values()))  # in the order --help lists them
 
 
-@app.callback()
 def _options(
     ctx: typer.Context,
     db: Optional[str] = typer.Option(
@@ -84,16 +93,50 @@ def _options(
     ctx.obj = {"db": db}
 
 
-from cadence.cli import cadences_cmd, daily, me, working  # noqa: E402  (registers commands)
+def build(modules: Sequence[str] = MODULES) -> typer.Typer:
+    """The app with the commands of these modules of cadence.cli."""
+    built = typer.Typer(
+        cls=CadenceGroup,
+        help="Who to call today, what to say, and when to fire: a prospect cadence tracker.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # plain help: rich's help formatter alone takes longer than --help may
+    )
+    built.callback()(_options)
+    for name in modules:
+        module = import_module(f"cadence.cli.{name}")
+        if name in GROUPS:
+            built.add_typer(module.app, name=GROUPS[name])
+        else:
+            module.register(built)
+    return built
 
-daily.register(app)
-from cadence.cli import insight; insight.register(app)  # noqa: E402,E702
-working.register(app)
-from cadence.cli import team; team.register(app)  # noqa: E402,E702
-app.add_typer(cadences_cmd.app, name="cadences")
-app.add_typer(me.app, name="me")
+
+def command_of(args: Sequence[str]) -> str | None:
+    """The top-level command these arguments run, or None (help, no command, an unknown one)."""
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        if word == "--db":
+            rest = rest[1:]
+        elif word.startswith("--db="):
+            continue
+        elif word.startswith("-"):
+            return None
+        else:
+            return word if word in COMMANDS else None
+    return None
+
+
+def __getattr__(name: str):
+    if name == "app":  # the whole app, built on first use (tests, documentation)
+        globals()["app"] = build()
+        return globals()["app"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """The console script."""
-    app()
+    command = command_of(sys.argv[1:])
+    build([COMMANDS[command]] if command else MODULES)()

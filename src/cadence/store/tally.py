@@ -186,7 +186,8 @@ def rebuild(connection: Connection, batch: int = 20000) -> None:
     """Count every total again from the whole touch log (a migration, a bulk load), streamed."""
     connection.execute(delete(stat_tally))
     total: Counter = Counter()
-    _add_shares(total, connection.execution_options(yield_per=batch).execute(_touches()))
+    # Streamed (yield_per on the statement: on the connection it would stay set for the statements after).
+    _add_shares(total, connection.execute(_touches().execution_options(yield_per=batch)))
     add(connection, total)
 
 
