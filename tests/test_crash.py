@@ -125,6 +125,9 @@ def test_a_log_killed_at_any_moment_loses_at_most_its_own_touch(pipeline, prospe
         touches = connection.execute("SELECT count(*) FROM touch").fetchone()[0]
         advanced = connection.execute("SELECT count(*) FROM prospect WHERE step = 2").fetchone()[0]
     assert touches == advanced  # every touch kept has its state, every state its touch
+    with closing(sqlite3.connect(database_url)) as connection:  # and its running total for `stats`
+        counted = connection.execute("SELECT sum(n) FROM stat_tally WHERE kind = 'touches'").fetchone()[0]
+    assert counted == touches
 
 
 WRITER = textwrap.dedent(
@@ -169,3 +172,8 @@ def test_two_processes_writing_at_once_lose_no_touch(tmp_path, pipeline, prospec
         stepped = connection.execute("SELECT id FROM prospect WHERE step = 2 AND attempts = 1 ORDER BY id").fetchall()
     assert notes == sorted(mine[0] + mine[1])  # every reply from both writers is there
     assert [row[0] for row in stepped] == sorted(mine[0] + mine[1])
+    with closing(sqlite3.connect(database_url)) as connection:  # both writers' touches reached the totals
+        counted = dict(connection.execute("SELECT outcome, sum(n) FROM stat_tally WHERE kind = 'touches' GROUP BY outcome"))
+        logged = dict(connection.execute("SELECT outcome, count(*) FROM touch WHERE step IS NOT NULL GROUP BY outcome"))
+    # 30 voicemails; the first reply came while step 1 was due, the others once engaged (on no step).
+    assert counted == logged == {"voicemail": 30, "replied": 1}
