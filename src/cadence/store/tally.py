@@ -12,6 +12,7 @@ of a million touches.
 
 `cadence.store.insight` still counts the same figures from the touch log (for
 `stats --since` and `--recount`); the tests hold the two to the same answers.
+Changing what `share` counts needs a migration that calls `rebuild`, as 0005 does.
 """
 
 from __future__ import annotations
