@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -146,3 +147,23 @@ def prospect_factory(pipeline):
         return row
 
     return make
+
+
+# ---------------------------------------------------------------- small plans for the engine's tests
+
+
+@dataclass(frozen=True)
+class S:
+    """A step as the engine reads it: its day and type."""
+
+    day: int
+    type: str
+
+
+@dataclass(frozen=True)
+class P:
+    """A cadence as the engine reads it (engine.Plan)."""
+
+    name: str
+    steps: tuple[S, ...]
+    recycle_after: object = None

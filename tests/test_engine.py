@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +14,7 @@ from cadence import engine
 from cadence.calendar import Calendar
 from cadence.engine import Outcome, State, Status
 from cadence.errors import CadenceError
+from conftest import P, S
 
 BUSINESS = Calendar(business=True)
 CALENDAR = Calendar(business=False)
@@ -23,19 +24,6 @@ THU19, FRI20, SAT21, SUN22 = date(2026, 11, 19), date(2026, 11, 20), date(2026, 
 MON23, TUE24, WED25, THU26, FRI27 = (date(2026, 11, d) for d in range(23, 28))
 SAT28, SUN29, MON30 = date(2026, 11, 28), date(2026, 11, 29), date(2026, 11, 30)
 TUE1, WED2, THU3, FRI4 = (date(2026, 12, d) for d in range(1, 5))
-
-
-@dataclass(frozen=True)
-class S:
-    day: int
-    type: str
-
-
-@dataclass(frozen=True)
-class P:
-    name: str
-    steps: tuple[S, ...]
-    recycle_after: object = None
 
 
 FIVE = P("five", (S(1, "call"), S(2, "no-message-call"), S(3, "email"), S(5, "call"), S(6, "fire")))

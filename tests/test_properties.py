@@ -8,7 +8,7 @@ every undo puts the prospect back exactly where it was.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -20,22 +20,10 @@ from cadence import engine
 from cadence.calendar import Calendar
 from cadence.engine import ADVANCING, NOT_ATTEMPTS, Outcome, Status
 from cadence.errors import CadenceError
+from conftest import P, S
 
 OUTBOUND = [o for o in Outcome if o not in NOT_ATTEMPTS and o not in (Outcome.DONE, Outcome.SKIPPED)]
 ANY = OUTBOUND + sorted(NOT_ATTEMPTS)
-
-
-@dataclass(frozen=True)
-class S:
-    day: int
-    type: str
-
-
-@dataclass(frozen=True)
-class P:
-    name: str
-    steps: tuple[S, ...]
-    recycle_after: object = None
 
 
 def working_days_between(first: date, last: date, business: bool) -> int:

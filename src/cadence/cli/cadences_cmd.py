@@ -7,11 +7,10 @@ from typing import List, Optional
 
 import typer
 
-from cadence.cli.common import clock, parse_date, pipeline, print_json
+from cadence.cli.common import JSON, clock, parse_date, pipeline, print_json
 from cadence.errors import CadenceError
 
 app = typer.Typer(help="List, show, validate, preview and convert cadences.", no_args_is_help=False, rich_markup_mode=None)
-JSON = typer.Option(False, "--json", help="Print JSON only.")
 
 
 def _library():

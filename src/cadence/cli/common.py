@@ -14,6 +14,9 @@ import typer
 from cadence.errors import CadenceError
 
 
+JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
+AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
+START = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 (default today).")
 EVERYONE = typer.Option(False, "--all", help="Everyone's prospects, not only the current rep's ($CADENCE_USER or profile user).")
 OWNER = typer.Option(None, "--owner", metavar="REP", help="This rep's prospects instead of the current rep's.")
 

@@ -7,10 +7,8 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import EVERYONE, OWNER, clock, parse_date, parse_owners, pipeline, print_json
+from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, parse_date, parse_owners, pipeline, print_json
 
-JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
-AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
 
 
 def add(
@@ -23,7 +21,7 @@ def add(
     email: str = typer.Option("", "--email", help="Email address."),
     tz: str = typer.Option("", "--timezone", help="IANA time zone, e.g. America/Chicago."),
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Cadence to enroll in (default: profile default_cadence, else five-touch-fire)."),
-    start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 (default today)."),
+    start: Optional[str] = START,
     no_enroll: bool = typer.Option(False, "--no-enroll", help="Add without a cadence."),
     at: Optional[str] = AT,
     json_out: bool = JSON,

@@ -8,11 +8,9 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import EVERYONE, OWNER, clock, parse_date, pipeline, print_json
+from cadence.cli.common import AT, EVERYONE, JSON, OWNER, clock, parse_date, pipeline, print_json
 from cadence.errors import CadenceError
 
-JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
-AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
 
 
 def stats(

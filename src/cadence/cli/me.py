@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cadence.cli.common import pipeline, print_json
+from cadence.cli.common import JSON, pipeline, print_json
 
 app = typer.Typer(help="Your profile: me.* in scripts, and settings such as timezone, region, holidays.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -28,7 +28,7 @@ def unset_value(ctx: typer.Context, key: str = typer.Argument(..., help="The val
 
 
 @app.command("show")
-def show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print JSON only.")) -> None:
+def show(ctx: typer.Context, json_out: bool = JSON) -> None:
     """Your profile values and settings."""
     from cadence.profile import SETTINGS
 

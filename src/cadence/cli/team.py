@@ -6,15 +6,15 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import clock, pipeline, print_json
+from cadence.cli.common import AT, JSON, clock, pipeline, print_json
 
 
 def assign(
     ctx: typer.Context,
     prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
     rep: str = typer.Argument(..., help="The rep who takes the prospect over (their CADENCE_USER name)."),
-    at: Optional[str] = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time."),
-    json_out: bool = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout)."),
+    at: Optional[str] = AT,
+    json_out: bool = JSON,
 ) -> None:
     """Give a prospect to another rep: it leaves your list and joins theirs, history and step unchanged."""
     result = pipeline(ctx).assign(prospect, rep, clock(at))

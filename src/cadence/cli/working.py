@@ -7,10 +7,8 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import EVERYONE, OWNER, clock, now, parse_at, parse_date, pipeline, print_json
+from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, now, parse_at, parse_date, pipeline, print_json
 
-JSON = typer.Option(False, "--json", help="Print JSON only.")
-AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
 
 
 def work(
@@ -178,7 +176,7 @@ def enroll(
     ctx: typer.Context,
     prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."),
     cadence: str = typer.Option(..., "--cadence", help="The cadence to start."),
-    start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 (default today)."),
+    start: Optional[str] = START,
     force: bool = typer.Option(False, "--force", help="Move a prospect out of another cadence, or re-enroll a fired one."),
     at: Optional[str] = AT,
     json_out: bool = JSON,
