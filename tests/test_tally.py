@@ -9,6 +9,7 @@ totals rebuilt from scratch.
 
 from __future__ import annotations
 
+import itertools
 from collections import namedtuple
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -150,13 +151,16 @@ def people(pipeline):
     return pipeline, ids
 
 
+RUNS = itertools.count(1)  # the database stays between examples: each starts far after the last
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS)
 def test_totals_equal_the_touch_log_after_any_sequence_of_writes(people, actions):
     from cadence import planning
 
     pipe, ids = people
-    day = DAY + timedelta(days=400 * _run_number())  # each example far after the last, so nothing is refused as early
+    day = DAY + timedelta(days=400 * next(RUNS))  # nothing refused as logged before the last example's touches
     for action, which, outcome, later, rep in actions:
         day += timedelta(days=later)
         at = datetime.combine(day, time(10))
@@ -176,13 +180,6 @@ def test_totals_equal_the_touch_log_after_any_sequence_of_writes(people, actions
         except CadenceError:
             pass  # refused (nothing to undo, do-not-contact, ...): wrote nothing
     assert_totals_match_the_log(pipe)
-
-
-_RUNS = iter(range(1, 10**6))
-
-
-def _run_number() -> int:
-    return next(_RUNS)
 
 
 def test_an_import_that_fills_an_owner_moves_the_prospects_figures_to_that_rep(cli, tmp_path, pipeline):

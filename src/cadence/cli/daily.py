@@ -10,7 +10,6 @@ import typer
 from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, parse_date, parse_owners, pipeline, print_json
 
 
-
 def add(
     ctx: typer.Context,
     first: str = typer.Option("", "--first", help="First name."),

@@ -12,7 +12,6 @@ from cadence.cli.common import AT, EVERYONE, JSON, OWNER, clock, parse_date, pip
 from cadence.errors import CadenceError
 
 
-
 def stats(
     ctx: typer.Context,
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Only this cadence."),

@@ -10,7 +10,6 @@ import typer
 from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, now, parse_at, parse_date, pipeline, print_json
 
 
-
 def work(
     ctx: typer.Context,
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today)."),

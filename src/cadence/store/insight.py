@@ -16,11 +16,9 @@ from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from cadence.engine import ADVANCING, Status
+from cadence.engine import Status
 from cadence.store.models import Prospect, Touch
-
-ADVANCING_OUTCOMES = tuple(sorted(o.value for o in ADVANCING))
-CONNECTS = ("connected", "meeting")
+from cadence.store.tally import ADVANCING_OUTCOMES, CONNECTS
 # Still in play: the statuses `cadence lingering` lists.
 OPEN = (
     Status.ACTIVE.value,

@@ -21,19 +21,24 @@ from collections import Counter
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import delete, func, select, true
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from cadence.store.insight import ADVANCING_OUTCOMES, CONNECTS, Figures, Scope
+from cadence.engine import ADVANCING
 from cadence.store.models import Prospect, Touch, stat_tally
+
+if TYPE_CHECKING:  # `log` imports this module; the SQL of the touch log (insight) is for `stats` only
+    from cadence.store.insight import Figures, Scope
+
+ADVANCING_OUTCOMES = tuple(sorted(o.value for o in ADVANCING))  # outcomes that move a prospect on
+CONNECTS = ("connected", "meeting")  # outcomes that reached the person
 
 # One prospect's touches as `share` reads them, in log order.
 TOUCH_COLUMNS = (Touch.prospect_id, Touch.id, Touch.cadence, Touch.step, Touch.step_type, Touch.outcome,
                  Touch.attempt, Touch.after_fire, Touch.on)
-KEY_COLUMNS = ("kind", "cadence", "step", "step_type", "outcome", "attempt", "value")
 CHUNK = 500  # prospect ids per query
 
 
@@ -177,7 +182,7 @@ def add(connection: Connection, change: Counter) -> None:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(stat_tally)
     statement = statement.on_conflict_do_update(
-        index_elements=[c for c in stat_tally.primary_key.columns],
+        index_elements=list(stat_tally.primary_key.columns),
         set_={"n": stat_tally.c.n + statement.excluded.n},
     )
     connection.execute(statement, rows)
@@ -199,7 +204,9 @@ def figures(session: Session, scope: Scope) -> Figures:
     """The touch-log figures of `stats` for this scope, from the totals; refuses a scope with `since`."""
     if scope.since is not None:
         raise ValueError("the running totals cover all time: count --since from the touch log (insight.count)")
-    columns = [stat_tally.c[name] for name in KEY_COLUMNS]
+    from cadence.store.insight import Figures
+
+    columns = [stat_tally.c[name] for name in Key._fields]
     query = select(*columns, func.sum(stat_tally.c.n)).group_by(*columns)
     if scope.owner:
         query = query.where(stat_tally.c.owner == scope.owner, stat_tally.c.enrolled == true())
