@@ -62,7 +62,7 @@ class Simulator:
     """Plays histories through the engine with the salesperson's usual mix of outcomes."""
 
     def __init__(self, pipe):
-        from cadence import engine
+        from cadence.domain import engine
 
         self.engine = engine
         self.plans = {name: pipe.cadence(name) for name, _ in CADENCES}
@@ -167,9 +167,9 @@ def place(played: Played, day: date, rng: random.Random, want: str) -> Played | 
 def build(prospects: int, touches: int, day: date, due_target: int, out: Path, seed: int) -> dict:
     from sqlalchemy import insert, text
 
-    from cadence import versions
-    from cadence.engine import Status
-    from cadence.pipeline import NewProspect, Pipeline
+    from cadence.pipeline import versions
+    from cadence.domain.engine import Status
+    from cadence.pipeline.core import NewProspect, Pipeline
     from cadence.store import queries
     from cadence.store.db import open_engine
     from cadence.store.models import Prospect, Touch

@@ -122,7 +122,7 @@ def cli() -> Cli:
 @pytest.fixture
 def pipeline(isolated):
     """A Pipeline on the test database."""
-    from cadence.pipeline import Pipeline
+    from cadence.pipeline.core import Pipeline
     from cadence.store.db import open_engine
 
     engine = open_engine(None)
@@ -135,7 +135,7 @@ def prospect_factory(pipeline):
     """Adds a prospect with sensible defaults: prospect_factory(first_name='Ana', start=date(...))."""
     from datetime import date
 
-    from cadence.pipeline import NewProspect
+    from cadence.pipeline.core import NewProspect
 
     counter = iter(range(1, 100000))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from cadence.cadences import Library, builtin_folder, load_file, parse_cadence, render, validate_file
+from cadence.cadences.loader import Library, builtin_folder, load_file, parse_cadence, render, validate_file
 from cadence.errors import CadenceError
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -27,9 +27,9 @@ DAYS = [FIRST_DAY + timedelta(days=n) for n in range(21)]  # enough for all five
 
 def log_every_day(url: str, prospect_ids: list[int], seed: int, start) -> tuple[list[tuple[int, int]], int, str | None]:
     """One rep: every day, try to log each prospect's due step. Returns (logged, refused, crash)."""
-    from cadence.engine import Outcome
+    from cadence.domain.engine import Outcome
     from cadence.errors import CadenceError
-    from cadence.pipeline import Pipeline
+    from cadence.pipeline.core import Pipeline
     from cadence.store.db import open_engine
 
     engine = open_engine(url)
@@ -75,7 +75,7 @@ def test_workers_logging_the_same_prospects_record_each_step_once(prospect_facto
     assert [tuple(t) for t in touches] == everything  # nothing lost, nothing twice
     assert [tuple(p) for p in prospects] == [(prospect_id, "fired", 5, None) for prospect_id in ids]
     # The running totals of `stats` took every one of those touches, once.
-    from cadence.stats import compute
+    from cadence.pipeline.stats import compute
 
     five = {e.cadence: e for e in compute(pipeline)}["five-touch-fire"]
     assert [(s.step, s.touches) for s in five.steps] == [(n, PROSPECTS) for n in range(1, 6)]
@@ -98,7 +98,7 @@ def test_four_terminals_logging_one_step_record_it_once(prospect_factory, databa
 def import_at_once(url: str, leads: str, start) -> tuple[int, int]:
     """One rep importing `leads` the moment everyone is ready: (added, already present)."""
     from cadence.importer import import_file
-    from cadence.pipeline import Pipeline
+    from cadence.pipeline.core import Pipeline
     from cadence.store.db import open_engine
 
     engine = open_engine(url)

@@ -56,7 +56,7 @@ def leads_csv(path: Path, rows: int) -> Path:
 
 @pytest.mark.parametrize("written", [256 * 1024, 4 * 1024 * 1024])
 def test_an_import_killed_halfway_leaves_the_database_as_it_was(tmp_path, pipeline, prospect_factory, database_url, written):
-    from cadence.engine import Outcome
+    from cadence.domain.engine import Outcome
 
     prospect_factory(first_name="Megan", start=DAY)
     pipeline.log("Megan", Outcome.VOICEMAIL, datetime(2026, 11, 23, 10))
@@ -135,8 +135,8 @@ WRITER = textwrap.dedent(
     import sys, time
     from datetime import datetime, timezone
     from pathlib import Path
-    from cadence.engine import Outcome
-    from cadence.pipeline import Pipeline
+    from cadence.domain.engine import Outcome
+    from cadence.pipeline.core import Pipeline
     from cadence.store.db import open_engine
 
     url, go, shared, *ids = sys.argv[1:]

@@ -319,7 +319,7 @@ def test_postgresql_urls_use_psycopg_3(given, used):
 def test_touches_are_stored_as_utc_instants(pipeline, prospect_factory):
     from zoneinfo import ZoneInfo
 
-    from cadence.engine import Outcome
+    from cadence.domain.engine import Outcome
 
     row = prospect_factory(start=date(2026, 11, 23))
     pipeline.log(str(row.id), Outcome.NO_ANSWER, datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("America/Chicago")))

@@ -10,9 +10,9 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cadence import engine
-from cadence.calendar import Calendar
-from cadence.engine import Outcome, State, Status
+from cadence.domain import engine
+from cadence.domain.calendar import Calendar
+from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from conftest import P, S
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cadence.engine import Outcome
+from cadence.domain.engine import Outcome
 from cadence.errors import CadenceError
 
 DAY = "2026-11-23"
@@ -278,7 +278,7 @@ def test_templates_reaching_for_internals_or_looping_are_refused_at_validation(c
     ],
 )
 def test_rendering_bounds_what_validation_would_have_refused(source, message):
-    from cadence.scripts import render
+    from cadence.cadences.scripts import render
 
     started = time.perf_counter()
     with pytest.raises(CadenceError) as caught:

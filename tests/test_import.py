@@ -464,7 +464,7 @@ def test_emails_lower_cased_and_checked(cli, tmp_path):
 def test_fast_email_check_agrees_with_email_validator(raw):
     from email_validator import EmailNotValidError, validate_email
 
-    from cadence.contacts import normalise_email
+    from cadence.domain.contacts import normalise_email
 
     try:
         expected = (True, validate_email(raw, check_deliverability=False).normalized.lower())
@@ -820,7 +820,7 @@ def test_phone_fast_path_agrees_with_the_public_phonenumbers_calls():
     import phonenumbers
     from phonenumbers import timezone as zones
 
-    from cadence.contacts import normalise_phone
+    from cadence.domain.contacts import normalise_phone
 
     rng = random.Random(20261124)
     prefixes = ["+1", "+1 ", "(", "1-", "+44", "+44 (0)", "+49", "+33", "+61", "+81", "+34", "+7", "+353", "+39 0", "00", ""]
@@ -856,7 +856,7 @@ def test_north_american_shortcut_gives_what_phonenumbers_parse_gives(region):
 
     import phonenumbers
 
-    from cadence.contacts import _north_american
+    from cadence.domain.contacts import _north_american
 
     rng = random.Random(region)
     taken = 0

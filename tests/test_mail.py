@@ -136,7 +136,7 @@ def test_a_wrong_password_is_refused_and_never_printed(cli, ana, smtp, monkeypat
 def test_no_password_at_all_is_refused_before_connecting(cli, ana, smtp, monkeypatch):
     smtp(auth=True)
     monkeypatch.delenv("CADENCE_SMTP_PASSWORD", raising=False)
-    monkeypatch.setattr("cadence.mail.smtp_password", lambda user: None)
+    monkeypatch.setattr("cadence.channels.mail.smtp_password", lambda user: None)
     result = cli("email", ana, "--send", "--at", EMAIL_DAY, ok=False)
     assert result.stderr == "error: no SMTP password for sam: set CADENCE_SMTP_PASSWORD or store it with `keyring set cadence sam`\n"
 

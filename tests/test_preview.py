@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from cadence.cadences import parse_cadence
+from cadence.cadences.loader import parse_cadence
 
 # Starting Friday 20 November 2026 with US public holidays: Thanksgiving
 # (Thu 26 Nov), Christmas (Fri 25 Dec), New Year (Fri 1 Jan 2027), Martin

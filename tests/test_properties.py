@@ -16,9 +16,9 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cadence import engine
-from cadence.calendar import Calendar
-from cadence.engine import ADVANCING, NOT_ATTEMPTS, Outcome, Status
+from cadence.domain import engine
+from cadence.domain.calendar import Calendar
+from cadence.domain.engine import ADVANCING, NOT_ATTEMPTS, Outcome, Status
 from cadence.errors import CadenceError
 from conftest import P, S
 
@@ -155,7 +155,7 @@ def store(tmp_path, monkeypatch, pipeline):
     actions=st.lists(action(), min_size=1, max_size=10),
 )
 def test_undo_after_any_log_restores_the_exact_state(store, plan, start, actions):
-    from cadence.pipeline import NewProspect
+    from cadence.pipeline.core import NewProspect
     from cadence.store import queries
     from cadence.store.models import Prospect
 
@@ -237,7 +237,8 @@ def contexts(draw):
 @settings(max_examples=400, deadline=None)
 @given(source=plain_scripts(), context=contexts())
 def test_a_plain_script_renders_exactly_as_jinja_renders_it(source, context):
-    from cadence import sandbox, scripts
+    from cadence.cadences import sandbox
+    from cadence.cadences import scripts
 
     def outcome(render):
         try:

@@ -132,7 +132,8 @@ def test_an_edited_cadence_file_is_read_again(cli, tmp_path, monkeypatch):
 
 
 def test_scripts_are_kept_plain_or_compiled_in_the_user_cache_folder(cli, prospect_factory, isolated, monkeypatch):
-    from cadence import sandbox, scripts
+    from cadence.cadences import sandbox
+    from cadence.cadences import scripts
 
     def new_process() -> None:
         monkeypatch.setattr(sandbox, "_environment", None)

@@ -178,7 +178,7 @@ def test_stats_never_reads_the_touch_log(cli, history, pipeline):
     """Only --since and --recount count touches; the rest comes from the totals and the prospect table."""
     import sqlalchemy as sa
 
-    from cadence.stats import compute
+    from cadence.pipeline.stats import compute
 
     statements: list[str] = []
     listener = lambda _c, _cur, statement, *_: statements.append(statement)  # noqa: E731
@@ -229,7 +229,7 @@ Outcomes by step
 
 
 def test_stats_screen_at_80_columns(cli, history, monkeypatch):
-    from cadence import output
+    from cadence.views import daily as output
 
     monkeypatch.setattr(output.console, "width", 80)
     screen = cli("stats", "--cadence", "five-touch-fire").stdout

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, inspect, text
 from sqlmodel import Session, SQLModel
 
-from cadence.engine import Outcome
+from cadence.domain.engine import Outcome
 from cadence.errors import CadenceError
 from cadence.store import db, queries
 from cadence.store.models import Prospect, Touch

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cadence.engine import Outcome
+from cadence.domain.engine import Outcome
 from cadence.errors import CadenceError
 
 T = namedtuple("T", "prospect_id id cadence step step_type outcome attempt after_fire on")
@@ -141,7 +141,7 @@ ACTIONS = st.lists(
 
 @pytest.fixture
 def people(pipeline):
-    from cadence.pipeline import NewProspect
+    from cadence.pipeline.core import NewProspect
 
     ids = []
     for n, cadence in enumerate(("five-touch-fire", "stop-chasing", "five-touch-fire")):
@@ -157,7 +157,7 @@ RUNS = itertools.count(1)  # the database stays between examples: each starts fa
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS)
 def test_totals_equal_the_touch_log_after_any_sequence_of_writes(people, actions):
-    from cadence import planning
+    from cadence.pipeline import planning
 
     pipe, ids = people
     day = DAY + timedelta(days=400 * next(RUNS))  # nothing refused as logged before the last example's touches

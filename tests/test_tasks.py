@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cadences import parse_cadence
-from cadence.engine import ADVANCING, Outcome, parse_outcome
+from cadence.cadences.loader import parse_cadence
+from cadence.domain.engine import ADVANCING, Outcome, parse_outcome
 
 TASKS = Path(__file__).parent / "fixtures" / "tasks"
 
@@ -34,7 +34,7 @@ def ana(cli, mine):
 
 
 def test_a_task_step_loads_with_title_and_instructions(mine):
-    from cadence.cadences import Library
+    from cadence.cadences.loader import Library
 
     cadence = Library().get("call-link-mail")
     linkedin, card = cadence.steps[1:3]

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from cadence.cadences import Library, builtin_folder, load_file
-from cadence.engine import Outcome
+from cadence.cadences.loader import Library, builtin_folder, load_file
+from cadence.domain.engine import Outcome
 from cadence.store import db
-from cadence.versions import fingerprint, restore, snapshot, step_map
+from cadence.pipeline.versions import fingerprint, restore, snapshot, step_map
 
 SQLITE = pytest.mark.sqlite_only
 BUILTINS = ("five-touch-fire", "long-haul-breakup", "stop-chasing", "three-voicemails")
@@ -79,7 +79,7 @@ def test_add_records_the_version_and_stores_a_copy(pipeline, prospect_factory):
 
 
 def test_import_and_enroll_record_the_version(cli, mine):
-    from cadence.pipeline import Pipeline
+    from cadence.pipeline.core import Pipeline
     from cadence.store.db import open_engine
 
     my_five(mine)
@@ -210,7 +210,7 @@ def test_migrate_refuses_to_send_someone_back_over_steps_they_did(cli, mine):
 
 def test_step_ids_then_day_and_type_then_position():
     def cadence(*steps):
-        from cadence.cadences import Cadence, Step
+        from cadence.cadences.loader import Cadence, Step
 
         return Cadence(name="c", title="c", description="", days="business", holidays=None, steps=tuple(
             Step(number=n, day=day, type=kind, channel="phone", id=step_id, script="x", voicemail="x")
@@ -281,7 +281,7 @@ OLD_PROSPECT = {
 
 @SQLITE
 def test_upgrade_from_0001_keeps_prospects_and_they_follow_the_file(tmp_path):
-    from cadence.pipeline import Pipeline
+    from cadence.pipeline.core import Pipeline
 
     path = tmp_path / "old.db"
     old = create_engine(f"sqlite:///{path}")

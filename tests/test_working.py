@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cadence.dates import parse_day
+from cadence.domain.dates import parse_day
 from cadence.errors import CadenceError
 
 TODAY = date(2026, 11, 24)  # a Tuesday
@@ -365,7 +365,7 @@ def test_away_moves_due_steps_past_the_range_keeping_spacing(cli):
 
 
 def test_work_legend_has_task_keys():
-    from cadence.worklist import read_answer
-    from cadence.engine import Outcome
+    from cadence.domain.worklist import read_answer
+    from cadence.domain.engine import Outcome
 
     assert (read_answer("t"), read_answer("p"), read_answer("s")) == (Outcome.DONE, Outcome.SKIPPED, "skip")

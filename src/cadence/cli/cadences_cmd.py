@@ -14,7 +14,7 @@ app = typer.Typer(help="List, show, validate, preview and convert cadences.", no
 
 
 def _library():
-    from cadence.cadences import Library
+    from cadence.cadences.loader import Library
 
     return Library()
 
@@ -29,7 +29,7 @@ def _default(ctx: typer.Context) -> None:
 @app.command("list")
 def list_cadences(json_out: bool = JSON) -> None:
     """Every cadence on the search path: $CADENCE_CADENCES, your config folder, the built-ins."""
-    from cadence.cadences import Problem
+    from cadence.cadences.loader import Problem
 
     entries = _library().all()
     if json_out:
@@ -40,7 +40,7 @@ def list_cadences(json_out: bool = JSON) -> None:
             for c in entries
         ])
     else:
-        from cadence import output  # rich, only for people
+        from cadence.views import daily as output  # rich, only for people
 
         output.cadence_list(entries)
 
@@ -48,7 +48,7 @@ def list_cadences(json_out: bool = JSON) -> None:
 @app.command("show")
 def show(name: str = typer.Argument(..., help="Cadence name, e.g. five-touch-fire."), json_out: bool = JSON) -> None:
     """One cadence's steps, day by day, with their scripts."""
-    from cadence import output
+    from cadence.views import daily as output
 
     cadence = _library().get(name)
     if json_out:
@@ -98,7 +98,7 @@ def validate(
 
     With no files, also warns about cadences that prospects follow but whose file is gone.
     """
-    from cadence.cadences import search_path, validate_file, _files
+    from cadence.cadences.loader import search_path, validate_file, _files
 
     targets = [(f, False) for f in files] if files else [(f, b) for folder, b in search_path() for f in _files(folder)]
     failed = False
@@ -119,7 +119,7 @@ def validate(
 def _warn_orphans(ctx: typer.Context) -> None:
     """Warn (on stderr) about cadences with prospects in play but no file; skipped when there is no database yet."""
     from cadence.store.db import resolve_url
-    from cadence.versions import orphans
+    from cadence.pipeline.versions import orphans
 
     root = ctx.find_root()
     url = resolve_url((root.obj or {}).get("db") if isinstance(root.obj, dict) else None)
@@ -156,7 +156,7 @@ def preview(
     json_out: bool = JSON,
 ) -> None:
     """The dates a cadence produces from a start day (weekends, holidays and days off skipped), with each script."""
-    from cadence import preview as previews
+    from cadence.pipeline import preview as previews
 
     pipe = pipeline(ctx)
     given = previews.parse_outcomes(outcomes) if outcomes is not None else None
@@ -174,8 +174,8 @@ def preview(
 
 
 def _print_preview(result, calendar) -> None:
-    from cadence.output import TYPE_LABEL
-    from cadence.preview import weekday
+    from cadence.views.daily import TYPE_LABEL
+    from cadence.pipeline.preview import weekday
 
     cadence = result.cadence
     if calendar.business:
@@ -234,7 +234,7 @@ def migrate(
     docs/cadence-format.md). A move that would repeat steps already done is
     refused (nothing is moved) unless --force.
     """
-    from cadence.versions import migrate as run
+    from cadence.pipeline.versions import migrate as run
 
     result = run(pipeline(ctx), name, clock(None), dry_run=dry_run, force=force)
     if json_out:
@@ -283,8 +283,8 @@ def new(
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Folder to write into (default: your cadence folder)."),
 ) -> None:
     """Write a commented starter cadence file into your cadence folder; never overwrites."""
-    from cadence.cadences import Library, user_folder
-    from cadence.starter import write_new
+    from cadence.cadences.loader import Library, user_folder
+    from cadence.cadences.starter import write_new
 
     shadowed = Library().locate().get(name)
     target = write_new(name, out or user_folder())
@@ -294,7 +294,7 @@ def new(
 
 def _after_writing(written: list, shadowed: dict) -> None:
     """Say where a written cadence stands on the search path (stderr)."""
-    from cadence.cadences import Library
+    from cadence.cadences.loader import Library
 
     located = Library().locate()
     for name, target in written:
@@ -318,8 +318,8 @@ def import_cadenceml(
     json_out: bool = JSON,
 ) -> None:
     """Convert a CadenceML file into cadence files, one per cadence; prints what could not be mapped."""
-    from cadence.cadenceml import import_file
-    from cadence.cadences import Library, user_folder
+    from cadence.cadences.cadenceml import import_file
+    from cadence.cadences.loader import Library, user_folder
 
     before = Library().locate()
     written, not_mapped = import_file(file, out or user_folder(), force=force)
@@ -347,7 +347,7 @@ def export(
     force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
 ) -> None:
     """Print a cadence as CadenceML (or as its own file); what CadenceML cannot hold is listed on stderr."""
-    from cadence.cadenceml import export as to_cadenceml
+    from cadence.cadences.cadenceml import export as to_cadenceml
 
     cadence = _library().get(name)
     if format == "cadenceml":

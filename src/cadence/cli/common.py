@@ -30,7 +30,7 @@ def pipeline(ctx: typer.Context, everyone: bool = False, owner: str | None = Non
     root = ctx.find_root()
     obj = root.obj if isinstance(root.obj, dict) else {}
     if obj.get("pipeline") is None:
-        from cadence.pipeline import Pipeline
+        from cadence.pipeline.core import Pipeline
         from cadence.store.db import open_engine
 
         engine = open_engine(obj.get("db"))
@@ -63,7 +63,7 @@ def system_zone():
     """The machine's time zone: $TZ when it is an IANA name, else the local offset."""
     name = os.environ.get("TZ", "")
     if name:
-        from cadence.contacts import valid_timezone
+        from cadence.domain.contacts import valid_timezone
 
         if valid_timezone(name):
             from zoneinfo import ZoneInfo

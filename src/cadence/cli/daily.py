@@ -26,7 +26,7 @@ def add(
     json_out: bool = JSON,
 ) -> None:
     """Add one prospect and enroll them; prints the new id."""
-    from cadence.pipeline import NewProspect
+    from cadence.pipeline.core import NewProspect
 
     pipe = pipeline(ctx)
     person = NewProspect(first_name=first, last_name=last, company=company, title=title, phone=phone, email=email, timezone=tz)
@@ -57,7 +57,7 @@ def import_leads(
     json_out: bool = JSON,
 ) -> None:
     """Import leads from CSV: one transaction; duplicates skipped, bad rows reported by line."""
-    from cadence import output
+    from cadence.views import daily as output
     from cadence.importer import import_file, preview
 
     pipe = pipeline(ctx)
@@ -103,7 +103,7 @@ def today(
     if json_out:
         print_json([item.to_json() for item in capped.items])
     else:
-        from cadence import output  # rich, only for people
+        from cadence.views import daily as output  # rich, only for people
 
         output.today(capped.items, shown_day)
 
@@ -119,9 +119,9 @@ def log(
     json_out: bool = JSON,
 ) -> None:
     """Record what happened with a prospect and move them along the cadence."""
-    from cadence.engine import parse_outcome
+    from cadence.domain.engine import parse_outcome
 
-    from cadence.dates import parse_day
+    from cadence.domain.dates import parse_day
 
     pipe = pipeline(ctx)
     kind = parse_outcome(outcome)
@@ -131,7 +131,7 @@ def log(
     if json_out:
         print_json(result.to_json())
     else:
-        from cadence import output
+        from cadence.views import daily as output
 
         output.logged(result)
 
@@ -162,7 +162,7 @@ def show(
     if json_out:
         print_json(view)
     else:
-        from cadence import output
+        from cadence.views import daily as output
 
         output.prospect(view)
 

@@ -23,7 +23,7 @@ def stats(
     json_out: bool = JSON,
 ) -> None:
     """What your cadences achieve: statuses, a funnel by step, connect and reply rates, replies after fire."""
-    from cadence.stats import compute
+    from cadence.pipeline.stats import compute
 
     entries = compute(
         pipeline(ctx, everyone, owner), cadence=cadence, since=parse_date(since, "--since"), window=window, recount=recount
@@ -31,7 +31,7 @@ def stats(
     if json_out:
         print_json([e.to_json() for e in entries])
     else:
-        from cadence import output_insight
+        from cadence.views import insight as output_insight
 
         output_insight.stats(entries)
 
@@ -46,7 +46,7 @@ def export(
     owner: Optional[str] = OWNER,
 ) -> None:
     """Export every prospect (custom fields as columns) or every touch, as CSV or JSON."""
-    from cadence.export import export as write, export_to_file
+    from cadence.channels.export import export as write, export_to_file
 
     pipe = pipeline(ctx, everyone, owner)
     what, format = what.strip().lower(), format.strip().lower()
@@ -68,7 +68,7 @@ def email(
     json_out: bool = JSON,
 ) -> None:
     """The prospect's due email step, rendered: printed, saved as a draft, opened, or sent."""
-    from cadence import mail
+    from cadence.channels import mail
 
     if sum((draft is not None, open_, send)) > 1:
         raise CadenceError("choose one of --draft, --open and --send")
@@ -87,7 +87,7 @@ def email(
     if json_out:
         print_json(result)
         return
-    from cadence import output_insight
+    from cadence.views import insight as output_insight
 
     if draft is not None:
         typer.echo(f"Draft written to {result['draft']} (not sent, nothing logged).")
@@ -113,7 +113,7 @@ def calendar(
     json_out: bool = JSON,
 ) -> None:
     """Planned touches for the coming days as an iCalendar (.ics) file: one event per prospect step."""
-    from cadence import feed
+    from cadence.channels import feed
 
     pipe = pipeline(ctx, everyone, owner)
     first = parse_date(date)
@@ -122,13 +122,13 @@ def calendar(
     content = feed.to_ics(events, pipe.profile.aware(instant))
     to_file = out is not None and str(out) != "-"
     if to_file:
-        from cadence.export import write_file
+        from cadence.channels.export import write_file
 
         write_file(out, content)
     if json_out:
         print_json([e.to_json() for e in events])
     elif to_file:
-        from cadence import output_insight
+        from cadence.views import insight as output_insight
 
         output_insight.planned(events, str(out))
     else:

@@ -30,7 +30,7 @@ def unset_value(ctx: typer.Context, key: str = typer.Argument(..., help="The val
 @app.command("show")
 def show(ctx: typer.Context, json_out: bool = JSON) -> None:
     """Your profile values and settings."""
-    from cadence.profile import SETTINGS
+    from cadence.domain.profile import SETTINGS
 
     values = pipeline(ctx).profile.values
     if json_out:

@@ -24,8 +24,8 @@ def work(
     (key, name or alias), skip, undo or quit; after an outcome a note line (empty
     for none) and, for a callback, a date line.
     """
-    from cadence import output
-    from cadence.worklist import WorkSession
+    from cadence.views import daily as output
+    from cadence.domain.worklist import WorkSession
 
     pipe = pipeline(ctx, everyone, owner)
     day = parse_date(date)
@@ -43,10 +43,10 @@ def work(
 
 
 def _walk(session, answers, pipe, output) -> None:
-    from cadence.dates import parse_day
-    from cadence.engine import Outcome
+    from cadence.domain.dates import parse_day
+    from cadence.domain.engine import Outcome
     from cadence.errors import CadenceError
-    from cadence.worklist import legend, read_answer
+    from cadence.domain.worklist import legend, read_answer
 
     if session.current() is None:
         output.console.print("Nothing due to work through.")
@@ -141,7 +141,7 @@ def _day_at(pipe, at: str | None, date: str | None = None):
 
 def pause(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, json_out: bool = JSON) -> None:
     """Take a prospect off the list until `cadence resume`."""
-    from cadence import planning
+    from cadence.pipeline import planning
 
     pipe = pipeline(ctx)
     _report(planning.pause(pipe, prospect, _day_at(pipe, at)), json_out, "Paused")
@@ -149,7 +149,7 @@ def pause(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, emai
 
 def resume(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, json_out: bool = JSON) -> None:
     """Put a paused prospect back on the list; their due dates move on by the days paused."""
-    from cadence import planning
+    from cadence.pipeline import planning
 
     pipe = pipeline(ctx)
     _report(planning.resume(pipe, prospect, _day_at(pipe, at)), json_out, "Resumed")
@@ -163,8 +163,8 @@ def snooze(
     json_out: bool = JSON,
 ) -> None:
     """Put a prospect off until a day you choose (not counted as their postponement)."""
-    from cadence import planning
-    from cadence.dates import parse_day
+    from cadence.pipeline import planning
+    from cadence.domain.dates import parse_day
 
     pipe = pipeline(ctx)
     day = _day_at(pipe, at)
@@ -181,7 +181,7 @@ def enroll(
     json_out: bool = JSON,
 ) -> None:
     """Start a prospect on a cadence (never silently moves or revives one)."""
-    from cadence import planning
+    from cadence.pipeline import planning
 
     pipe = pipeline(ctx)
     day = parse_date(start, "--start") or _day_at(pipe, at)
@@ -195,7 +195,7 @@ def away(
     json_out: bool = JSON,
 ) -> None:
     """Time away: move every step due in the range to after it, keeping spacing."""
-    from cadence import planning
+    from cadence.pipeline import planning
 
     result = planning.away(pipeline(ctx), parse_date(first, "--from"), parse_date(last, "--to"))
     if json_out:
@@ -206,7 +206,8 @@ def away(
 
 def lingering(ctx: typer.Context, json_out: bool = JSON) -> None:
     """Prospects who keep postponing: ask whether there is a real possibility, or qualify them out."""
-    from cadence import output, planning
+    from cadence.views import daily as output
+    from cadence.pipeline import planning
 
     rows = planning.lingering(pipeline(ctx))
     if json_out:

@@ -1,1 +1,2 @@
-"""Storage: SQLModel tables, opening the database, migrations, and all SQL."""
+"""Storage: SQLModel tables, opening the database, migrations, and all SQL.
+May import cadence.domain and cadence.errors; never cadence files, the pipeline, views or the CLI."""

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from cadence.engine import Status
+from cadence.domain.engine import Status
 from cadence.store.models import Prospect, Touch
 from cadence.store.tally import ADVANCING_OUTCOMES, CONNECTS
 # Still in play: the statuses `cadence lingering` lists.

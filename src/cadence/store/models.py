@@ -84,7 +84,7 @@ class CadenceVersion(SQLModel, table=True):
     """A stored copy of one version of a cadence, so a prospect keeps the plan they started on.
 
     `hash` is the content hash recorded in `prospect.cadence_version`; `content`
-    holds the steps, calendar and scripts as JSON (see cadence.versions).
+    holds the steps, calendar and scripts as JSON (see cadence.pipeline.versions).
     """
 
     __tablename__ = "cadence_version"

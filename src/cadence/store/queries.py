@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 from sqlalchemy import delete, func, literal_column, or_, select, text
 from sqlmodel import Session
 
-from cadence.engine import State, Status
+from cadence.domain.engine import State, Status
 from cadence.store.models import Prospect, Setting, Touch
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select, true
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from cadence.engine import ADVANCING
+from cadence.domain.engine import ADVANCING
 from cadence.store.models import Prospect, Touch, stat_tally
 
 if TYPE_CHECKING:  # `log` imports this module; the SQL of the touch log (insight) is for `stats` only

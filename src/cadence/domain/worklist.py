@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
-from cadence.engine import Outcome, parse_outcome
+from cadence.domain.engine import Outcome, parse_outcome
 from cadence.errors import CadenceError
 
 # One keystroke per outcome in the guided session, shown as its legend.

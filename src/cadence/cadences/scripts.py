@@ -1,6 +1,6 @@
 """Rendering scripts: most only put a prospect's values into text, and need no Jinja.
 
-A script's plain form (its text and value paths, see cadence.sandbox.plain_form)
+A script's plain form (its text and value paths, see cadence.cadences.sandbox.plain_form)
 is worked out once and kept in the user cache folder; rendering it is then a
 dictionary lookup per value, without importing Jinja. A script that does more,
 or a value that is missing or not text or a number, goes to the Jinja sandbox,
@@ -29,7 +29,7 @@ def render(source: str, context: dict[str, Any]) -> str:
         text = _fill(form, context)
         if text is not None:
             return text.strip()
-    from cadence import sandbox
+    from cadence.cadences import sandbox
 
     return sandbox.render(source, context)
 
@@ -83,7 +83,7 @@ def _form(source: str) -> list | None:
         if not _well_formed(form):
             raise ValueError(path)
     except (OSError, ValueError, KeyError, TypeError):
-        from cadence import sandbox
+        from cadence.cadences import sandbox
 
         form = sandbox.plain_form(source)
         _keep(path, form)

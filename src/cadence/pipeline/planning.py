@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Callable
 
-from cadence import engine
-from cadence.contacts import full_name
-from cadence.engine import State, Status
+from cadence.domain import engine
+from cadence.domain.contacts import full_name
+from cadence.domain.engine import State, Status
 from cadence.errors import CadenceError
 from cadence.store import queries
 

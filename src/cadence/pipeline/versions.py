@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any, Callable, ContextManager
 
-from cadence import engine
-from cadence.cadences import Cadence, Library, Step, parse_period
-from cadence.engine import State, Status
+from cadence.domain import engine
+from cadence.cadences.loader import Cadence, Library, Step, parse_period
+from cadence.domain.engine import State, Status
 from cadence.errors import CadenceError
 
 FORMAT = 1
@@ -282,7 +282,7 @@ def migrate(pipe, name: str, now: datetime, dry_run: bool = False, force: bool =
     and `force` is not given (the moves are returned, refused ones marked).
     Refuses a cadence whose file is missing or invalid.
     """
-    from cadence.contacts import full_name
+    from cadence.domain.contacts import full_name
     from cadence.store import queries
 
     current = pipe.cadence(name)

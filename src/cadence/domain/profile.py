@@ -17,13 +17,13 @@ def _whole_number(value: str) -> str:
 
 
 def _zone(value: str) -> str:
-    from cadence.contacts import check_timezone
+    from cadence.domain.contacts import check_timezone
 
     return check_timezone(value.strip())
 
 
 def _country(value: str) -> str:
-    from cadence.calendar import check_country
+    from cadence.domain.calendar import check_country
 
     check_country(value.strip())
     return value.strip().upper()

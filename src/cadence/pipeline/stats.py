@@ -34,8 +34,8 @@ from datetime import date
 from statistics import median
 from typing import Any
 
-from cadence.cadences import Cadence
-from cadence.engine import Status
+from cadence.cadences.loader import Cadence
+from cadence.domain.engine import Status
 from cadence.errors import CadenceError
 
 DEFAULT_WINDOW = 30

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cadence import engine
-from cadence.cadences import WEEKDAY_NAMES, Cadence
-from cadence.engine import Outcome, Status
+from cadence.domain import engine
+from cadence.cadences.loader import WEEKDAY_NAMES, Cadence
+from cadence.domain.engine import Outcome, Status
 from cadence.errors import CadenceError
 
 # The outcome a preview assumes for a step done on its day, when none is given.

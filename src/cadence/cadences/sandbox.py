@@ -12,7 +12,7 @@ sandbox (no private attributes, no changing lists or dicts) with limits on top:
 
 Compiled templates are kept in the user cache folder (Jinja's bytecode cache,
 keyed by the template's hash), so a command does not compile the same scripts
-again on every run. Most scripts only put values into text: cadence.scripts
+again on every run. Most scripts only put values into text: cadence.cadences.scripts
 renders those without Jinja, from the `plain_form` worked out here once.
 """
 
@@ -28,7 +28,7 @@ from jinja2 import FileSystemBytecodeCache, FunctionLoader, StrictUndefined, Tem
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from cadence.errors import CadenceError
-from cadence.scripts import MAX_OUTPUT
+from cadence.cadences.scripts import MAX_OUTPUT
 
 MAX_DIGITS = 100
 MAX_WIDTH = 1_000

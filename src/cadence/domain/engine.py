@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol, Sequence
 
-from cadence.calendar import Calendar
+from cadence.domain.calendar import Calendar
 from cadence.errors import CadenceError
 
 

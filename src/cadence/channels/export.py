@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
-from cadence.contacts import full_name
+from cadence.domain.contacts import full_name
 from cadence.errors import CadenceError
 
 # The importer reads these back into the same fields (see importer.ALIASES).

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from rich.markup import escape
 from rich.table import Table
 
-from cadence.output import console, plural
+from cadence.views.daily import console, plural
 
 BAR_WIDTH = 20
 EIGHTHS = " ▏▎▍▌▋▊▉"

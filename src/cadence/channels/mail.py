@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
-from cadence.cadences import render
-from cadence.contacts import full_name
-from cadence.engine import Outcome, Status
+from cadence.cadences.loader import render
+from cadence.domain.contacts import full_name
+from cadence.domain.engine import Outcome, Status
 from cadence.errors import CadenceError
 
 PASSWORD_ENV = "CADENCE_SMTP_PASSWORD"
@@ -148,7 +148,7 @@ def write_draft(draft: Draft, folder: Path, at: datetime) -> Path:
 
     The file carries `X-Unsent: 1` so mail clients open it as a message to send.
     """
-    from cadence.export import write_file
+    from cadence.channels.export import write_file
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from cadence.calendar import Calendar
+from cadence.domain.calendar import Calendar
 from cadence.errors import CadenceError
 
 STEP_TYPES = ("call", "no-message-call", "email", "fire", "task")
@@ -274,7 +274,7 @@ def _holidays(top: dict, problem) -> tuple[str | None, tuple[date, ...], bool]:
             public = False
         else:
             try:
-                from cadence.calendar import check_country
+                from cadence.domain.calendar import check_country
 
                 check_country(value.strip())
                 country = value.strip().upper()
@@ -486,8 +486,8 @@ def _step(number: int, item: Node, problem) -> Step | None:
 # ---------------------------------------------------------------- templates
 
 def environment():
-    """The one sandboxed Jinja2 environment (see cadence.sandbox): undefined names are errors."""
-    from cadence import sandbox
+    """The one sandboxed Jinja2 environment (see cadence.cadences.sandbox): undefined names are errors."""
+    from cadence.cadences import sandbox
 
     return sandbox.environment()
 
@@ -500,7 +500,7 @@ def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Itera
         tree = environment().parse(source)
     except TemplateSyntaxError as exc:
         return [f"template error: {exc.message}"]
-    from cadence.sandbox import structure_problems
+    from cadence.cadences.sandbox import structure_problems
 
     me_keys = set(me_keys)
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
@@ -553,7 +553,7 @@ def _check_attr(name: str, attr: str, me_keys: set[str]) -> list[str]:
 
 def render(source: str, context: dict[str, Any]) -> str:
     """The template rendered with `context` in the script sandbox; a render failure raises CadenceError."""
-    from cadence import scripts
+    from cadence.cadences import scripts
 
     return scripts.render(source, context)
 
@@ -563,10 +563,10 @@ def render(source: str, context: dict[str, Any]) -> str:
 
 def builtin_folder() -> Path:
     """Where the built-in cadences are: inside the installed package, or the repository's cadences/."""
-    packaged = Path(__file__).parent / "builtin_cadences"
+    packaged = Path(__file__).parents[1] / "builtin_cadences"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "cadences"
+    return Path(__file__).resolve().parents[3] / "cadences"
 
 
 def user_folder() -> Path:
@@ -705,7 +705,8 @@ def _cache_key(path: Path, content: bytes, builtin: bool, me_keys: tuple[str, ..
     import hashlib
 
     digest = hashlib.sha256(content)
-    code = [os.stat(Path(__file__).with_name(name)) for name in ("cadences.py", "sandbox.py", "calendar.py")]
+    here = Path(__file__).parent
+    code = [os.stat(path) for path in (here / "loader.py", here / "sandbox.py", here.parent / "domain" / "calendar.py")]
     digest.update(repr((CACHE_FORMAT, str(path), builtin, me_keys, [(s.st_mtime_ns, s.st_size) for s in code])).encode())
     return digest.hexdigest()
 

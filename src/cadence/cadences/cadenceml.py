@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cadence.cadences import (
+from cadence.cadences.loader import (
     NAME_PATTERN,
     WEEKDAY_NAMES,
     WORKWEEK,
@@ -156,7 +156,7 @@ def _region(node: Node | None, path: str, source_name: str, not_mapped: list[str
     if region == "none":
         return None, False
     country = re.split(r"[_-]", region)[0].upper()
-    from cadence.calendar import check_country
+    from cadence.domain.calendar import check_country
 
     try:
         check_country(country)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cadence.cadences import NAME_PATTERN, parse_cadence
+from cadence.cadences.loader import NAME_PATTERN, parse_cadence
 from cadence.errors import CadenceError
 
 STARTER = """\

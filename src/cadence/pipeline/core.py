@@ -12,12 +12,14 @@ from typing import Any, Iterator
 
 from sqlmodel import Session
 
-from cadence import engine, versions, worklist
-from cadence.cadences import Cadence, Library, render
-from cadence.contacts import check_timezone, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
-from cadence.engine import Outcome, State, Status
+from cadence.domain import engine
+from cadence.pipeline import versions
+from cadence.domain import worklist
+from cadence.cadences.loader import Cadence, Library, render
+from cadence.domain.contacts import check_timezone, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
+from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError
-from cadence.profile import Profile, check_setting
+from cadence.domain.profile import Profile, check_setting
 from cadence.store import queries, tally
 from cadence.store.models import Prospect, Touch
 
@@ -137,7 +139,7 @@ class Pipeline:
         return self.library.get(name)
 
     def calendar_for(self, cadence: Cadence | None):
-        from cadence.calendar import Calendar
+        from cadence.domain.calendar import Calendar
 
         if cadence is None:
             return Calendar(business=True, country=self.profile.country, days_off=self.profile.days_off)

@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from cadence.contacts import (
+from cadence.domain.contacts import (
     is_courtesy_title,
     normalise_email,
     normalise_phone,
@@ -318,7 +318,7 @@ def open_source(path: Path | str, encoding: str | None = None, delimiter: str | 
 
 def check_region(code: str) -> str:
     """A phone region such as US or GB; refuses an unknown one."""
-    from cadence.profile import check_setting
+    from cadence.domain.profile import check_setting
 
     return check_setting("region", code)
 
@@ -1041,7 +1041,7 @@ class _Job:
     def __init__(
         self, pipeline, plan, start: date | None, now: datetime, report: ImportReport, update: bool, match_name: bool, names_matter: bool
     ):
-        from cadence import engine
+        from cadence.domain import engine
 
         self.report = report
         self.update = update
@@ -1078,7 +1078,7 @@ class _Job:
 
         self.session = session
         if self.plan is not None:
-            from cadence import versions
+            from cadence.pipeline import versions
 
             # New people follow this version of the cadence, as `add` records it.
             self.base["cadence_version"] = versions.record(session, self.plan, self.stamp)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from cadence import engine
-from cadence.engine import Status
+from cadence.domain import engine
+from cadence.domain.engine import Status
 from cadence.errors import CadenceError
 
 MAX_DAYS = 366
@@ -97,7 +97,7 @@ def _prospect_events(pipe, row, first: date, last: date, now: datetime, note: st
 
 
 def _event(row, kind, step, steps, on, overdue_days, script, voicemail, subject, channel, attempts) -> Planned:
-    from cadence.contacts import full_name
+    from cadence.domain.contacts import full_name
 
     name = full_name(row.first_name, row.last_name)
     if kind == "callback":
