@@ -297,7 +297,8 @@ def _step_id(touch: Touch, taken: set[str]) -> str:
 def _template_text(text: str) -> str:
     """Plain text that stays plain when read as a template."""
     if any(mark in text for mark in ("{{", "{%", "{#")):
-        return "{% raw %}" + text + "{% endraw %}"
+        # No "{%" may stay inside the raw block, or "{% endraw %}" in the notes would end it early.
+        return "{{ '{%' }}".join("{% raw %}" + part + "{% endraw %}" for part in text.split("{%"))
     return text
 
 

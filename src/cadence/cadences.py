@@ -496,15 +496,20 @@ def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Itera
     """Problems in one template: syntax errors and variables that would not exist."""
     from jinja2 import TemplateSyntaxError, nodes
 
+    from cadence.sandbox import MAX_NESTING, static_problems, structure_problems
+
     try:
         tree = environment().parse(source)
     except TemplateSyntaxError as exc:
         return [f"template error: {exc.message}"]
-    from cadence.sandbox import structure_problems
-
+    except RecursionError:
+        return [f"template error: expressions are nested too deeply (limit {MAX_NESTING})"]
+    problems: list[str] = structure_problems(tree)
+    if any(problem.startswith("expressions are nested") for problem in problems):
+        return problems  # walking a tree that deep is not worth it
+    problems += static_problems(tree)
     me_keys = set(me_keys)
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    problems: list[str] = structure_problems(tree)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
         if isinstance(node, nodes.Name):
             if node.ctx == "load" and node.name not in TEMPLATE_NAMES | assigned:
