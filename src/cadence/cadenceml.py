@@ -330,7 +330,9 @@ def write(conversion: Conversion, folder: Path, force: bool = False) -> list[tup
         if existing:
             raise CadenceError(f"{', '.join(existing)} already exists: remove it, choose another --out folder, or add --force")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        from cadence.folders import make_folder
+
+        make_folder(folder)  # the user cadence folder is private (0700)
         for converted, target in targets:
             target.write_text(converted.text, encoding="utf-8")
     except OSError as exc:

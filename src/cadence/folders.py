@@ -52,6 +52,7 @@ def make_private(folder: Path) -> Path:
                     _narrow(path / inner)
             _narrow(folder)
             break
+    _trusted.clear()
     return folder
 
 
@@ -64,9 +65,19 @@ def _narrow(path: Path) -> None:
         pass
 
 
+_trusted: dict[Path, bool] = {}
+
+
 def trusted(folder: Path) -> bool:
     """True when no other user can change what is in `folder`: it and every folder above it are
     owned by this user or root and not writable by group or others (a root-owned sticky folder like /tmp is fine)."""
+    if folder in _trusted:
+        return _trusted[folder]
+    _trusted[folder] = answer = _check(folder)
+    return answer
+
+
+def _check(folder: Path) -> bool:
     me = os.geteuid()
     try:
         path = folder.resolve()
@@ -81,3 +92,13 @@ def trusted(folder: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def make_folder(folder: Path) -> Path:
+    """`folder` created (with its parents); private (0700) when it is one of cadence's own config or cache folders."""
+    own = (config_folder("x").parent, cache_folder("x").parent)
+    absolute = folder.absolute()
+    if any(absolute == root or root in absolute.parents for root in own):
+        return make_private(absolute)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

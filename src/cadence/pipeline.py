@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from cadence import engine, versions, worklist
 from cadence.cadences import Cadence, Library, render
-from cadence.contacts import check_timezone, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
+from cadence.contacts import check_timezone, clean_text, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
 from cadence.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from cadence.profile import Profile, check_setting
@@ -197,10 +197,10 @@ class Pipeline:
             check_timezone(person.timezone)
         stamp = now.astimezone(timezone.utc)
         return Prospect(
-            first_name=person.first_name.strip(),
-            last_name=person.last_name.strip(),
-            title=person.title.strip(),
-            company=person.company.strip(),
+            first_name=clean_text(person.first_name),
+            last_name=clean_text(person.last_name),
+            title=clean_text(person.title),
+            company=clean_text(person.company),
             phone=phone.text,
             email=email.text,
             phone_key=phone.key,
@@ -233,8 +233,8 @@ class Pipeline:
 
     def add(self, person: NewProspect, now: datetime, cadence: str | None = None, start: date | None = None, enroll: bool = True) -> Prospect:
         """Add one prospect, enrolled from `start`; refuses a duplicate email or phone."""
-        if not (person.first_name.strip() or person.last_name.strip()):
-            raise CadenceError("a prospect needs a name: give --first and/or --last")
+        if not (clean_text(person.first_name) or clean_text(person.last_name)):
+            raise CadenceError("a prospect needs a name: give --first and/or --last (with a visible character)")
         row = self.new_row(person, now)
         plan = self.cadence(cadence or self.profile.default_cadence) if enroll else None
         with self.writing() as session:

@@ -86,9 +86,9 @@ def _form(source: str) -> list | None:
     path = _folder() / f"{hashlib.sha1(source.encode('utf-8')).hexdigest()}.json"
     try:
         form = json.loads(path.read_text(encoding="utf-8"))["form"]
-        if not _well_formed(form):
+        if not _well_formed(form) or not _trusted(path.parent):
             raise ValueError(path)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         from cadence import sandbox
 
         form = sandbox.plain_form(source)
@@ -111,16 +111,24 @@ def _well_formed(form: Any) -> bool:
 
 
 def _folder():
-    from pathlib import Path
+    from cadence.folders import cache_folder
 
-    from platformdirs import user_cache_dir
+    return cache_folder("plain-scripts")
 
-    return Path(user_cache_dir("cadence")) / "plain-scripts"
+
+def _trusted(folder) -> bool:
+    from cadence.folders import trusted
+
+    return trusted(folder)
 
 
 def _keep(path, form: list | None) -> None:
+    from cadence.folders import make_private
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private(path.parent)
+        if not _trusted(path.parent):
+            return
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as handle:
             json.dump({"form": form}, handle, ensure_ascii=False)
         os.replace(handle.name, path)  # readers see a whole entry or none
