@@ -743,12 +743,11 @@ def _keep(key: str, result: tuple[Cadence | None, list[Problem]]) -> None:
     import json
     import tempfile
 
-    from cadence.folders import make_private, trusted
+    from cadence.folders import cache_ready
 
     folder = _cache_folder()
     try:
-        make_private(folder)
-        if not trusted(folder):
+        if not cache_ready(folder):
             return
         with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp", encoding="utf-8") as handle:
             try:

@@ -94,6 +94,22 @@ def _check(folder: Path) -> bool:
     return True
 
 
+def cache_ready(folder: Path) -> bool:
+    """True when cache entries may be written to `folder`: it is made private first, and when it was
+    open to others, whatever is in it is removed (someone else may have put it there)."""
+    if folder.is_dir() and trusted(folder):
+        return True
+    existed = folder.is_dir()
+    make_private(folder)
+    if not trusted(folder):
+        return False
+    if existed:
+        for entry in folder.iterdir():
+            if entry.is_file() or entry.is_symlink():
+                entry.unlink(missing_ok=True)
+    return True
+
+
 def make_folder(folder: Path) -> Path:
     """`folder` created (with its parents); private (0700) when it is one of cadence's own config or cache folders."""
     own = (config_folder("x").parent, cache_folder("x").parent)

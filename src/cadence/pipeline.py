@@ -362,7 +362,8 @@ class Pipeline:
             try:
                 return render(source, context)
             except CadenceError as exc:
-                return f"[{exc}: fix the cadence file {plan.path if plan else ''}]"
+                where = f"step {step.number} of " if step is not None else ""
+                return f"[{exc}: fix {where}the cadence file {plan.path if plan else ''}]"
 
         lead = ""
         if kind == "callback":

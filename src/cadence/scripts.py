@@ -123,11 +123,10 @@ def _trusted(folder) -> bool:
 
 
 def _keep(path, form: list | None) -> None:
-    from cadence.folders import make_private
+    from cadence.folders import cache_ready
 
     try:
-        make_private(path.parent)
-        if not _trusted(path.parent):
+        if not cache_ready(path.parent):
             return
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as handle:
             json.dump({"form": form}, handle, ensure_ascii=False)
