@@ -297,7 +297,8 @@ def _step_id(touch: Touch, taken: set[str]) -> str:
 def _template_text(text: str) -> str:
     """Plain text that stays plain when read as a template."""
     if any(mark in text for mark in ("{{", "{%", "{#")):
-        return "{% raw %}" + text + "{% endraw %}"
+        # No "{%" may stay inside the raw block, or "{% endraw %}" in the notes would end it early.
+        return "{{ '{%' }}".join("{% raw %}" + part + "{% endraw %}" for part in text.split("{%"))
     return text
 
 
@@ -329,7 +330,9 @@ def write(conversion: Conversion, folder: Path, force: bool = False) -> list[tup
         if existing:
             raise CadenceError(f"{', '.join(existing)} already exists: remove it, choose another --out folder, or add --force")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        from cadence.folders import make_folder
+
+        make_folder(folder)  # the user cadence folder is private (0700)
         for converted, target in targets:
             target.write_text(converted.text, encoding="utf-8")
     except OSError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
@@ -43,7 +44,7 @@ TEMPLATE_NAMES = frozenset({"prospect", "me", "step", "steps", "attempts"})
 STEP_VARS = frozenset({"number", "day", "type", "channel", "title"})
 MAX_DEPTH = 20
 MAX_FILE = 1_000_000  # bytes; a cadence file is a few kilobytes
-CACHE_FORMAT = 1  # bump when Cadence or Problem change shape
+CACHE_FORMAT = 2  # bump when Cadence or Problem change shape
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -496,15 +497,20 @@ def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Itera
     """Problems in one template: syntax errors and variables that would not exist."""
     from jinja2 import TemplateSyntaxError, nodes
 
+    from cadence.cadences.sandbox import MAX_NESTING, static_problems, structure_problems
+
     try:
         tree = environment().parse(source)
     except TemplateSyntaxError as exc:
         return [f"template error: {exc.message}"]
-    from cadence.cadences.sandbox import structure_problems
-
+    except RecursionError:
+        return [f"template error: expressions are nested too deeply (limit {MAX_NESTING})"]
+    problems: list[str] = structure_problems(tree)
+    if any(problem.startswith("expressions are nested") for problem in problems):
+        return problems  # walking a tree that deep is not worth it
+    problems += static_problems(tree)
     me_keys = set(me_keys)
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    problems: list[str] = structure_problems(tree)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
         if isinstance(node, nodes.Name):
             if node.ctx == "load" and node.name not in TEMPLATE_NAMES | assigned:
@@ -697,8 +703,8 @@ def _validate_text(text: str, path: Path, builtin: bool, me_keys: tuple[str, ...
 # Parsing YAML and checking every template costs more than the rest of a
 # command; the result depends only on the file's bytes, where it is, the
 # me.* keys and this code, so it is kept in the user cache folder under a
-# hash of those. The folder is the user's own (mode 0700), like Jinja's
-# bytecode cache next to it.
+# hash of those. Entries are JSON (reading one cannot run code); the folder
+# is made 0700 and is not read at all when another user could write to it.
 
 
 def _cache_key(path: Path, content: bytes, builtin: bool, me_keys: tuple[str, ...]) -> str:
@@ -712,34 +718,97 @@ def _cache_key(path: Path, content: bytes, builtin: bool, me_keys: tuple[str, ..
 
 
 def _cache_folder() -> Path:
-    from platformdirs import user_cache_dir
+    from cadence.folders import cache_folder
 
-    return Path(user_cache_dir("cadence")) / "cadences"
+    return cache_folder("cadences")
 
 
 def _cached(key: str) -> tuple[Cadence | None, list[Problem]] | None:
-    import pickle
+    """The kept result for `key`, or None: missing, damaged, of another shape, or in a folder others can write."""
+    import json
 
+    from cadence.folders import trusted
+
+    folder = _cache_folder()
     try:
-        with open(_cache_folder() / f"{key}.pickle", "rb") as handle:
-            return pickle.load(handle)
-    except Exception:  # noqa: BLE001 - a missing or unreadable entry is only a cache miss
+        with open(folder / f"{key}.json", encoding="utf-8") as handle:
+            entry = json.load(handle)
+        if not trusted(folder):
+            return None
+        return _from_json(entry)
+    except Exception:  # noqa: BLE001 - a missing, unreadable or odd entry is only a cache miss
         return None
 
 
 def _keep(key: str, result: tuple[Cadence | None, list[Problem]]) -> None:
-    import pickle
+    import json
     import tempfile
+
+    from cadence.folders import cache_ready
 
     folder = _cache_folder()
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False, suffix=".tmp") as handle:
+        if not cache_ready(folder):
+            return
+        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp", encoding="utf-8") as handle:
             try:
-                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                json.dump(_to_json(result), handle, ensure_ascii=False)
             except Exception:
                 os.unlink(handle.name)
                 raise
-        os.replace(handle.name, folder / f"{key}.pickle")  # readers see a whole entry or none
-    except OSError:
+        os.replace(handle.name, folder / f"{key}.json")  # readers see a whole entry or none
+    except (OSError, TypeError, ValueError):
         pass  # a read-only or full cache folder only costs speed
+
+
+_STEP_FIELDS = tuple(f.name for f in dataclass_fields(Step))
+
+
+def _to_json(result: tuple[Cadence | None, list[Problem]]) -> dict[str, Any]:
+    cadence, problems = result
+    entry: dict[str, Any] = {"problems": [[p.path, p.line, p.message] for p in problems], "cadence": None}
+    if cadence is not None:
+        recycle = cadence.recycle_after
+        entry["cadence"] = {
+            "name": cadence.name, "title": cadence.title, "description": cadence.description,
+            "days": cadence.days, "holidays": cadence.holidays,
+            "steps": [{name: getattr(step, name) for name in _STEP_FIELDS} for step in cadence.steps],
+            "recycle_after": None if recycle is None else [recycle.years, recycle.months, recycle.days],
+            "recycle_text": cadence.recycle_text,
+            "fields": None if cadence.fields is None else list(cadence.fields),
+            "path": None if cadence.path is None else str(cadence.path),
+            "builtin": cadence.builtin, "weekdays": list(cadence.weekdays),
+            "holiday_dates": [day.isoformat() for day in cadence.holiday_dates],
+            "version": cadence.version, "public_holidays": cadence.public_holidays,
+        }
+    return entry
+
+
+def _from_json(entry: dict[str, Any]) -> tuple[Cadence | None, list[Problem]]:
+    """The result kept by _to_json; raises (a miss) on anything of another shape."""
+    problems = [Problem(str(path), int(line), str(message)) for path, line, message in entry["problems"]]
+    raw = entry["cadence"]
+    if raw is None:
+        return None, problems
+    steps = []
+    for item in raw["steps"]:
+        if set(item) != set(_STEP_FIELDS) or not isinstance(item["lines"], dict):
+            raise ValueError("step of another shape")
+        steps.append(Step(**{**item, "lines": {str(k): int(v) for k, v in item["lines"].items()}}))
+    recycle = None
+    if raw["recycle_after"] is not None:
+        from dateutil.relativedelta import relativedelta
+
+        years, months, days = (int(n) for n in raw["recycle_after"])
+        recycle = relativedelta(years=years, months=months, days=days)
+    cadence = Cadence(
+        name=str(raw["name"]), title=str(raw["title"]), description=str(raw["description"]),
+        days=str(raw["days"]), holidays=raw["holidays"], steps=tuple(steps),
+        recycle_after=recycle, recycle_text=raw["recycle_text"],
+        fields=None if raw["fields"] is None else tuple(map(str, raw["fields"])),
+        path=None if raw["path"] is None else Path(raw["path"]),
+        builtin=bool(raw["builtin"]), weekdays=tuple(int(n) for n in raw["weekdays"]),
+        holiday_dates=tuple(date.fromisoformat(day) for day in raw["holiday_dates"]),
+        version=raw["version"], public_holidays=bool(raw["public_holidays"]),
+    )
+    return cadence, problems

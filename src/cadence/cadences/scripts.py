@@ -42,6 +42,8 @@ def _fill(form: list, context: dict[str, Any]) -> str | None:
         if isinstance(part, dict):  # a or b or "text": the first true value, else the last
             for operand in part["or"]:
                 value = operand["const"] if isinstance(operand, dict) else _value(operand, context)
+                if value is _ABSENT and operand is not part["or"][-1]:
+                    continue  # a column this prospect has not got is false, as in Jinja: try the next
                 if value is _MISSING:
                     return None
                 if value:
@@ -50,7 +52,7 @@ def _fill(form: list, context: dict[str, Any]) -> str | None:
             value = _value(part, context)
         else:
             value = part
-        if value is _MISSING or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if value is _MISSING or value is _ABSENT or isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return None
         part = str(value)
         size += len(part)
@@ -61,14 +63,18 @@ def _fill(form: list, context: dict[str, Any]) -> str | None:
 
 
 _MISSING = object()
+_ABSENT = object()
 
 
 def _value(path: list[str], context: dict[str, Any]) -> Any:
-    """The value at prospect.fields.x and the like, or _MISSING when a step of the path is not a plain key."""
+    """The value at prospect.fields.x and the like; _ABSENT when only the last key is not there
+    (a missing column), _MISSING when another step of the path is not a plain key."""
     value: Any = context
-    for name in path:
-        if not isinstance(value, dict) or name not in value or name in DICT_ATTRIBUTES:
+    for number, name in enumerate(path, 1):
+        if not isinstance(value, dict) or name in DICT_ATTRIBUTES:
             return _MISSING
+        if name not in value:
+            return _ABSENT if number == len(path) and number > 1 else _MISSING
         value = value[name]
     return value
 
@@ -80,9 +86,9 @@ def _form(source: str) -> list | None:
     path = _folder() / f"{hashlib.sha1(source.encode('utf-8')).hexdigest()}.json"
     try:
         form = json.loads(path.read_text(encoding="utf-8"))["form"]
-        if not _well_formed(form):
+        if not _well_formed(form) or not _trusted(path.parent):
             raise ValueError(path)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         from cadence.cadences import sandbox
 
         form = sandbox.plain_form(source)
@@ -105,16 +111,23 @@ def _well_formed(form: Any) -> bool:
 
 
 def _folder():
-    from pathlib import Path
+    from cadence.folders import cache_folder
 
-    from platformdirs import user_cache_dir
+    return cache_folder("plain-scripts")
 
-    return Path(user_cache_dir("cadence")) / "plain-scripts"
+
+def _trusted(folder) -> bool:
+    from cadence.folders import trusted
+
+    return trusted(folder)
 
 
 def _keep(path, form: list | None) -> None:
+    from cadence.folders import cache_ready
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not cache_ready(path.parent):
+            return
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as handle:
             json.dump({"form": form}, handle, ensure_ascii=False)
         os.replace(handle.name, path)  # readers see a whole entry or none

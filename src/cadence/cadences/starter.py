@@ -96,7 +96,9 @@ def write_new(name: str, folder: Path) -> Path:
     if problems:  # a bug in the template, not the user's doing
         raise CadenceError(f"the starter file is not valid: {problems[0]}")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        from cadence.folders import make_folder
+
+        make_folder(folder)  # the user cadence folder is private (0700)
         with target.open("x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:

@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from cadence.errors import CadenceError
+from cadence.views.terminal import visible
 
 
 class CadenceGroup(TyperGroup):
@@ -31,7 +32,7 @@ class CadenceGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CadenceError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {visible(str(exc))}", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:  # noqa: BLE001 - only database failures are turned into a line
             if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3")):

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, parse_date, parse_owners, pipeline, print_json
+from cadence.views.terminal import visible
 
 
 def add(
@@ -149,7 +150,7 @@ def undo(
     else:
         removed = result["removed"]
         step = f" (step {removed['step']})" if removed["step"] else ""
-        typer.echo(f"Removed {removed['outcome']}{step} of {removed['on']} for {result['name']}: now {result['status']}" + (f", next due {result['next_due']}" if result["next_due"] else ""))
+        typer.echo(f"Removed {removed['outcome']}{step} of {removed['on']} for {visible(result['name'])}: now {result['status']}" + (f", next due {result['next_due']}" if result["next_due"] else ""))
 
 
 def show(

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from cadence.cli.common import AT, JSON, clock, pipeline, print_json
+from cadence.views.terminal import visible
 
 
 def assign(
@@ -22,7 +23,7 @@ def assign(
         print_json(result)
     else:
         before = f" (was {result['previous_owner']})" if result["previous_owner"] else ""
-        typer.echo(f"#{result['prospect_id']} {result['name']} now belongs to {result['owner']}{before}.")
+        typer.echo(f"#{result['prospect_id']} {visible(result['name'])} now belongs to {visible(result['owner'])}{before}.")
 
 
 def register(app: typer.Typer) -> None:

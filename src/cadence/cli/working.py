@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, now, parse_at, parse_date, pipeline, print_json
+from cadence.views.terminal import visible
 
 
 def work(
@@ -72,7 +73,7 @@ def _walk(session, answers, pipe, output) -> None:
         if answer == "undo":
             try:
                 undone = session.undo()
-                output.console.print(f"Undid {undone.outcome} for {undone.name}.")
+                output.console.print(f"Undid {undone.outcome} for {output.escape(undone.name)}.")
                 shown = None
             except CadenceError as exc:
                 output.errors.print(f"error: {exc}")
@@ -221,7 +222,7 @@ def _report(result: dict, json_out: bool, verb: str) -> None:
         print_json(result)
         return
     due = f", next due {result['next_due']}" if result["next_due"] else ""
-    typer.echo(f"{verb} #{result['prospect_id']} {result['name']}: now {result['status']}{due}")
+    typer.echo(f"{verb} #{result['prospect_id']} {visible(result['name'])}: now {result['status']}{due}")
 
 
 def register(app: typer.Typer) -> None:

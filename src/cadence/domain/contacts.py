@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -210,10 +211,28 @@ def full_name(first: str, last: str) -> str:
     return " ".join(part for part in (first.strip(), last.strip()) if part)
 
 
+# Control characters (CR, LF, ESC, ...) break a name across lines or drive the
+# terminal; bidirectional overrides and isolates reorder what is shown; zero-width
+# spaces and the BOM hide inside a name. Joiners (ZWJ, ZWNJ) and marks stay: some
+# scripts need them inside a word.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\u061c]")
+
+
+def clean_text(text: str) -> str:
+    """A name, company or title on one line: control characters become spaces, direction overrides and
+    zero-width spaces go, spaces are folded; "" when nothing visible is left (only zero-width characters)."""
+    text = _INVISIBLE.sub("", _CONTROLS.sub(" ", text or ""))
+    text = " ".join(text.split())
+    if not any(not ch.isspace() and unicodedata.category(ch)[0] != "C" for ch in text):
+        return ""
+    return text
+
+
 @lru_cache(maxsize=8192)  # first names repeat through a file
 def tidy_name(text: str) -> str:
-    """Trimmed, inner spaces folded; all-caps or all-lower names title-cased."""
-    text = " ".join((text or "").split())
+    """Cleaned (see clean_text), inner spaces folded; all-caps or all-lower names title-cased."""
+    text = clean_text(text)
     if text and (text.isupper() or text.islower()):
         return _title_case(text)
     return text

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from cadence.domain.contacts import (
+    clean_text,
     is_courtesy_title,
     normalise_email,
     normalise_phone,
@@ -725,7 +726,7 @@ class RowReader:
             flags.append(Flag(line, f"time zone {written!r} is not one cadence knows: kept as fields.timezone_as_written"))
         if not zone:
             zone = phone.zone
-        title = cells[self.title].strip() if self.title is not None else ""
+        title = clean_text(cells[self.title]) if self.title is not None else ""
         if title and is_courtesy_title(title):
             custom["courtesy_title"] = title
             title = ""
@@ -733,7 +734,7 @@ class RowReader:
             value = cells[index].strip()
             if value:
                 custom[name] = value
-        company = " ".join(cells[self.company].split()) if self.company is not None else ""
+        company = clean_text(cells[self.company]) if self.company is not None else ""
         values: dict[str, Any] = {
             "first_name": first,
             "last_name": last,

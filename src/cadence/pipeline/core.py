@@ -16,7 +16,7 @@ from cadence.domain import engine
 from cadence.pipeline import versions
 from cadence.domain import worklist
 from cadence.cadences.loader import Cadence, Library, render
-from cadence.domain.contacts import check_timezone, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
+from cadence.domain.contacts import check_timezone, clean_text, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
 from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from cadence.domain.profile import Profile, check_setting
@@ -199,10 +199,10 @@ class Pipeline:
             check_timezone(person.timezone)
         stamp = now.astimezone(timezone.utc)
         return Prospect(
-            first_name=person.first_name.strip(),
-            last_name=person.last_name.strip(),
-            title=person.title.strip(),
-            company=person.company.strip(),
+            first_name=clean_text(person.first_name),
+            last_name=clean_text(person.last_name),
+            title=clean_text(person.title),
+            company=clean_text(person.company),
             phone=phone.text,
             email=email.text,
             phone_key=phone.key,
@@ -235,8 +235,8 @@ class Pipeline:
 
     def add(self, person: NewProspect, now: datetime, cadence: str | None = None, start: date | None = None, enroll: bool = True) -> Prospect:
         """Add one prospect, enrolled from `start`; refuses a duplicate email or phone."""
-        if not (person.first_name.strip() or person.last_name.strip()):
-            raise CadenceError("a prospect needs a name: give --first and/or --last")
+        if not (clean_text(person.first_name) or clean_text(person.last_name)):
+            raise CadenceError("a prospect needs a name: give --first and/or --last (with a visible character)")
         row = self.new_row(person, now)
         plan = self.cadence(cadence or self.profile.default_cadence) if enroll else None
         with self.writing() as session:
@@ -364,7 +364,8 @@ class Pipeline:
             try:
                 return render(source, context)
             except CadenceError as exc:
-                return f"[{exc}: fix the cadence file {plan.path if plan else ''}]"
+                where = f"step {step.number} of " if step is not None else ""
+                return f"[{exc}: fix {where}the cadence file {plan.path if plan else ''}]"
 
         lead = ""
         if kind == "callback":

@@ -7,10 +7,19 @@ from datetime import date
 from typing import Any, Callable, Iterable, Iterator
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 console = Console(highlight=False)
+
+
+def escape(text: str) -> str:
+    """Stored text ready for rich: markup escaped and control characters made visible (see cadence.views.terminal)."""
+    from cadence.views.terminal import visible
+
+    return _markup_escape(visible(text))
+
+
 errors = Console(stderr=True, highlight=False)
 
 TYPE_LABEL = {

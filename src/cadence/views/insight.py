@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from rich.markup import escape
 from rich.table import Table
 
-from cadence.views.daily import console, plural
+from cadence.views.daily import console, escape, plural
 
 BAR_WIDTH = 20
 EIGHTHS = " ▏▎▍▌▋▊▉"
