@@ -111,3 +111,32 @@ def test_an_optional_import_must_still_be_declared_as_an_extra(monkeypatch):
     always, extra = declared()
     monkeypatch.setattr(sys.modules[__name__], "declared", lambda: (always, extra - {"keyring"}))
     assert undeclared_imports() == ["keyring (from keyring) is not a dependency or an extra in pyproject.toml"]
+
+
+def readme_blocks() -> list[str]:
+    """The ```sh blocks of README.md, in order."""
+    text = (SRC.parent / "README.md").read_text(encoding="utf-8")
+    return [block.split("```", 1)[0].strip() for block in text.split("```sh\n")[1:]]
+
+
+def test_the_readme_install_and_test_blocks_need_no_activated_environment_and_no_python():
+    # Debian/Ubuntu: PEP 668 refuses pip outside a venv, and there is `python3` but no `python`.
+    import re
+
+    first, second = readme_blocks()[:2]
+    assert first == (
+        "python3 -m venv .venv && .venv/bin/pip install . && "
+        ".venv/bin/cadence import examples/leads.csv && .venv/bin/cadence today"
+    )
+    assert second == "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest"
+    for block in (first, second):
+        for command in re.split(r"&&|;|\n", block):
+            program = command.split()[0]
+            assert program == "python3" or program.startswith(".venv/bin/"), command
+
+
+def test_ci_runs_the_readmes_test_command():
+    ci = (SRC.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'bash -c "$test_command"' in ci
+    assert "block == 2" in ci  # the command is read from the README's second sh block
+    assert "pip install" not in ci.replace("python3 -m venv", "")  # nothing installed beside it
