@@ -11,12 +11,12 @@ import unicodedata
 from datetime import date
 from typing import Any, Sequence
 
+from cadence.text import plural
+
 NAME_WIDTH = 24
 CHANNEL = {"phone": "call", "email": "email", "task": "task"}
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _printable(text: str) -> str:

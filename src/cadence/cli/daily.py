@@ -100,7 +100,10 @@ def today(
     for notice in pipe.versions.notices.values():
         typer.echo(notice, err=True)
     if capped.deferred:
-        typer.echo(f"{len(capped.deferred)} calls deferred to {capped.deferred_to.isoformat()} (max {max_calls if max_calls is not None else pipe.profile.max_calls} calls a day)", err=True)
+        from cadence.text import plural
+
+        most = max_calls if max_calls is not None else pipe.profile.max_calls
+        typer.echo(f"{plural(len(capped.deferred), 'call')} deferred to {capped.deferred_to.isoformat()} (max {plural(most, 'call')} a day)", err=True)
     if json_out:
         print_json([item.to_json() for item in capped.items])
     elif brief:
