@@ -72,7 +72,11 @@ def postgres_admin():
 def database_url(tmp_path, request):
     """What CADENCE_DB is set to: a temp SQLite file, or a new empty PostgreSQL database dropped afterwards."""
     if not ON_POSTGRES:
-        yield str(tmp_path / "cadence.db")
+        path = tmp_path / "cadence.db"
+        # The file exists, as the user's does after day one, so cadence does not announce a new
+        # database on stderr in every test (test_me tests the announcement on a new path).
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        yield str(path)
         return
     admin = request.getfixturevalue("postgres_admin")
     name = f"cadence_test_{os.getpid()}_{next(_DATABASES)}"

@@ -208,7 +208,8 @@ def test_stats_on_an_empty_database_are_zeroes_and_nulls(cli):
 SCREEN = """\
 five-touch-fire — Five touches, then fire ──────────────────────────────────────
 13 enrolled: 3 active · 1 snoozed · 3 engaged · 2 converted
-3 fired · 1 lost · 1 disqualified · 1 needs-fix
+             1 fired · 1 lost · 1 disqualified · 1 needs-fix
+Fired by this cadence: 3 (1 still fired)
 Replies after fire: 1 of 3 (33.3%) within 30 days; median 4 days
 Meetings per 100 prospects: 15.4 · touches to first connect: 1.5 · lingering: 1
 
@@ -249,3 +250,47 @@ def test_stats_refuses_bad_options(cli, args, message):
     result = cli("stats", *args, ok=False)
     assert result.exit_code == 1
     assert message in result.stderr
+
+
+def assert_adds_up(entries):
+    for entry in entries:
+        assert sum(entry["statuses"].values()) == entry["enrolled"], entry["cadence"]
+        reached = [step["reached"] for step in entry["steps"]]
+        assert all(n <= entry["enrolled"] for n in reached), (entry["cadence"], reached, entry["enrolled"])
+        assert reached == sorted(reached, reverse=True), (entry["cadence"], reached)
+
+
+def test_stats_add_up_when_prospects_move_and_are_re_enrolled(cli):
+    def add(first, phone):
+        return cli("add", "--first", first, "--phone", phone, "--start", "2026-11-23").stdout.strip()
+
+    moved, recycled, stays = add("Moved", "+12125550134"), add("Again", "+12125550135"), add("Stays", "+12125550136")
+    for pid in (moved, recycled, stays):
+        cli("log", pid, "no-answer", "--at", "2026-11-23T10:00")
+        cli("log", pid, "voicemail", "--at", "2026-11-24T10:00", "--force")
+    cli("log", stays, "voicemail", "--at", "2026-11-25T10:00", "--force")  # a step 3 nobody else reached
+    cli("enroll", moved, "--cadence", "three-voicemails", "--start", "2026-11-30", "--force")
+    cli("enroll", recycled, "--cadence", "five-touch-fire", "--start", "2026-12-01", "--force")
+    cli("log", recycled, "no-answer", "--at", "2026-12-01T10:00")
+
+    for options in ((), ("--recount",)):
+        entries = cli.json("stats", *options)
+        assert_adds_up(entries)
+        five = next(e for e in entries if e["cadence"] == "five-touch-fire")
+        # Two enrolled now: Again (on their second enrolment, step 1 done) and Stays (3 steps done).
+        assert five["enrolled"] == 2
+        assert [s["reached"] for s in five["steps"]] == [2, 1, 1, 0, 0], options
+        assert [s["touches"] for s in five["steps"]][:3] == [4, 3, 1]  # every touch is still a touch
+        three = next(e for e in entries if e["cadence"] == "three-voicemails")
+        assert (three["enrolled"], three["steps"][0]["reached"]) == (1, 0)
+
+
+def test_plurals_in_stats_and_today(cli):
+    from cadence.views.text import plural
+
+    assert [plural(1, "day"), plural(2, "day"), plural(1.0, "day"), plural(9.5, "day"), plural(0, "call")] == [
+        "1 day", "2 days", "1 day", "9.5 days", "0 calls"]
+    for first, phone in (("Ana", "+12125550134"), ("Bob", "+12125550135")):
+        cli("add", "--first", first, "--phone", phone, "--start", "2026-11-24")
+    result = cli("today", "--max-calls", "1", "--date", "2026-11-24", "--json")
+    assert result.stderr == "1 call deferred to 2026-11-25 (max 1 call a day)\n"

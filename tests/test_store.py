@@ -21,6 +21,7 @@ SQLITE = pytest.mark.sqlite_only
 
 @pytest.fixture
 def path(tmp_path):
+    (tmp_path / "store").mkdir()
     return tmp_path / "store" / "pipeline.db"
 
 
@@ -118,7 +119,7 @@ def test_corrupt_file_is_refused_and_left_alone(tmp_path):
         f"{junk} is not a cadence database (file is not a database); point --db or CADENCE_DB at another file"
     )
     assert junk.read_bytes() == b"not a database" * 100
-    assert folder_listing(tmp_path) == ["junk.db"]
+    assert folder_listing(tmp_path) == ["cadence.db", "junk.db"]  # the suite's own (empty) database beside it
 
 
 @SQLITE

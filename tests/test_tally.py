@@ -28,10 +28,10 @@ def touch(n, outcome, step=None, kind="call", cadence="five", attempt=True, afte
     return T(1, n, cadence, step, kind if step is not None else None, outcome, attempt, after_fire, DAY + timedelta(days=days))
 
 
-def parts(touches) -> dict[tuple, int]:
+def parts(touches, current="five") -> dict[tuple, int]:
     from cadence.store.tally import share
 
-    return {(k.kind, k.cadence, k.step, k.outcome, k.value): n for k, n in share(touches).items() if k.kind != "touches"}
+    return {(k.kind, k.cadence, k.step, k.outcome, k.value): n for k, n in share(touches, current).items() if k.kind != "touches"}
 
 
 # ---------------------------------------------------------------- one prospect's share
@@ -59,7 +59,7 @@ def test_a_fired_prospect_who_replied_later_adds_fire_reach_reply_and_days():
 def test_touches_are_counted_per_step_outcome_and_direction():
     from cadence.store.tally import Key, share
 
-    counted = share([touch(1, "no-answer", 1), touch(2, "no-answer", 1), touch(3, "replied", 1, attempt=False)])
+    counted = share([touch(1, "no-answer", 1), touch(2, "no-answer", 1), touch(3, "replied", 1, attempt=False)], "five")
     assert counted[Key("touches", "five", 1, "call", "no-answer", True)] == 2
     assert counted[Key("touches", "five", 1, "call", "replied", False)] == 1
     assert counted[Key("reach", "five", 1)] == 1  # a prospect is reached once, however many calls
@@ -82,6 +82,29 @@ def test_a_reply_in_another_cadence_counts_for_everyone_but_not_for_that_cadence
     found = parts(history)
     assert found[("reply", "five", 2, "", 0)] == 1
     assert ("reply_same", "five", 2, "", 0) not in found
+
+
+def test_the_funnel_counts_the_current_enrolment_only():
+    first = [touch(1, "no-answer", 1), touch(2, "no-answer", 2), touch(3, "voicemail", 3, kind="fire")]
+    again = [touch(4, "no-answer", 1, days=40)]  # recycled into the same cadence: step 1 again
+    found = parts(first + again)
+    assert {k for k in found if k[0] == "reach"} == {("reach", "five", 1, "", 0)}
+    assert found[("fired", "five", 0, "", 0)] == 1  # the fire stays a fire
+    # Moved to another cadence: nothing of five's funnel, everything of the new one's.
+    moved = parts(first + [touch(4, "no-answer", 1, cadence="other", days=40)], current="other")
+    assert {k for k in moved if k[0] == "reach"} == {("reach", "other", 1, "", 0)}
+
+
+def test_a_step_reached_means_every_step_before_it_was_too():
+    # Logged early with --force, or a step skipped by a new version of the file: the funnel never rises.
+    found = parts([touch(1, "no-answer", 1), touch(2, "voicemail", 3)])
+    assert {k[2] for k in found if k[0] == "reach"} == {1, 2, 3}
+
+
+def test_a_reply_counts_for_the_step_of_the_current_enrolment_it_followed():
+    history = [touch(1, "no-answer", 1), touch(2, "no-answer", 2, days=1), touch(3, "replied", attempt=False, days=2),
+               touch(4, "no-answer", 1, days=30)]  # re-enrolled afterwards: step 1 again
+    assert not [k for k in parts(history) if k[0].startswith("reply")]
 
 
 def test_touches_outside_any_cadence_add_nothing():
@@ -200,7 +223,7 @@ def test_an_import_that_fills_an_owner_moves_the_prospects_figures_to_that_rep(c
 
 
 def test_a_reps_figures_for_a_cadence_keep_the_touches_of_prospects_moved_out_of_it(cli, monkeypatch):
-    """Bob's stop-chasing calls still count for stop-chasing once the prospect is in another cadence."""
+    """Bob's stop-chasing calls still count as its touches once the prospect is in another cadence."""
     monkeypatch.setenv("CADENCE_USER", "bob")
     pid = cli("add", "--first", "Tom", "--email", "tom@example.com", "--cadence", "stop-chasing", "--start", "2026-11-23").stdout.strip()
     cli("log", pid, "no-answer", "--at", "2026-11-23T10:00")
@@ -208,4 +231,48 @@ def test_a_reps_figures_for_a_cadence_keep_the_touches_of_prospects_moved_out_of
 
     for options in ((), ("--recount",)):
         [entry] = cli.json("stats", "--cadence", "stop-chasing", *options)
-        assert (entry["enrolled"], entry["steps"][0]["touches"], entry["steps"][0]["reached"]) == (0, 1, 1), options
+        # The touch stays a touch of stop-chasing; its funnel counts the people enrolled in it now.
+        assert (entry["enrolled"], entry["steps"][0]["touches"], entry["steps"][0]["reached"]) == (0, 1, 0), options
+
+
+@pytest.mark.sqlite_only
+def test_migration_0006_counts_the_totals_of_0005_again(tmp_path):
+    """Totals kept by 0005's rule (a step reached by everyone ever touched on it) are counted per enrolment."""
+    from sqlalchemy import create_engine, insert, select
+    from sqlmodel import Session
+
+    from cadence.store import db, insight
+    from cadence.store.models import Prospect, Touch, stat_tally
+
+    path = tmp_path / "old.db"
+    old = create_engine(f"sqlite:///{path}")
+    db.upgrade(old, "0005")
+    with Session(old) as session:
+        stamp = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+        session.add(Prospect(id=1, first_name="Tom", cadence="other", status="active", step=1, created_at=stamp, updated_at=stamp))
+        session.add(Touch(id=1, prospect_id=1, at=datetime(2026, 11, 23, 10, tzinfo=timezone.utc), on=DAY,
+                          cadence="five", step=1, step_type="call", outcome="no-answer"))
+        session.commit()
+    with old.begin() as connection:  # what 0005's share counted for Tom, now in `other`
+        connection.execute(insert(stat_tally), [
+            {"kind": "touches", "cadence": "five", "step": 1, "step_type": "call", "outcome": "no-answer",
+             "attempt": True, "value": 0, "owner": "", "enrolled": True, "n": 1},
+            {"kind": "reach", "cadence": "five", "step": 1, "step_type": "", "outcome": "",
+             "attempt": False, "value": 0, "owner": "", "enrolled": True, "n": 1},
+        ])
+    old.dispose()
+
+    engine = db.open_engine(str(path))
+    assert db.current_revision(engine) == ("0006", True)
+    with Session(engine) as session:
+        kinds = sorted((row.kind, row.cadence, row.n) for row in session.execute(select(stat_tally)))
+        assert kinds == [("touches", "five", 1)]  # the touch stays; `five` no longer counts Tom as reached
+        scope = insight.Scope()
+        assert normalised(tally_figures(session, scope)) == normalised(insight.count(session, scope))
+    engine.dispose()
+
+
+def tally_figures(session, scope):
+    from cadence.store import tally
+
+    return tally.figures(session, scope)

@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 import typer
 from typer.core import TyperGroup
 
+from cadence.cli.plain import HELP_NAMES
 from cadence.errors import CadenceError
 from cadence.views.terminal import visible
 
@@ -27,6 +28,17 @@ class CadenceGroup(TyperGroup):
 
         use_plain_text(self)  # text options without pydantic: see cadence.cli.plain
         return super().main(*args, **kwargs)
+
+    def format_commands(self, ctx, formatter) -> None:
+        """Each command with the whole first sentence of its help, wrapped: never cut off with '...'."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx):
         try:
@@ -82,6 +94,25 @@ GROUPS = {"cadences_cmd": "cadences", "me": "me"}  # modules with a Typer group 
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))  # in the order --help lists them
 
 
+def version() -> str:
+    """`cadence X.Y.Z`, from the installed distribution's metadata."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return f"cadence {installed('prospect-cadence')}"
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from cadence import __version__
+
+        return f"cadence {__version__}"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version())
+        raise typer.Exit()
+
+
 def _options(
     ctx: typer.Context,
     db: Optional[str] = typer.Option(
@@ -89,6 +120,9 @@ def _options(
         "--db",
         metavar="PATH_OR_URL",
         help="Database file or SQLAlchemy URL (default: $CADENCE_DB, else cadence.db in your data folder).",
+    ),
+    show_version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     ctx.obj = {"db": db}
@@ -100,7 +134,10 @@ def build(modules: Sequence[str] = MODULES) -> typer.Typer:
         cls=CadenceGroup,
         help="Who to call today, what to say, and when to fire: a prospect cadence tracker.",
         no_args_is_help=True,
-        add_completion=False,
+        context_settings={"help_option_names": HELP_NAMES},
+        # --install-completion / --show-completion; a completing shell runs `cadence` with
+        # _CADENCE_COMPLETE set and no command, which builds every command, as --help does.
+        add_completion=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,  # plain help: rich's help formatter alone takes longer than --help may
     )
@@ -139,5 +176,10 @@ def __getattr__(name: str):
 
 def main() -> None:
     """The console script."""
+    if sys.argv[1:] == ["--version"]:  # answered before any command is built
+        typer.echo(version())
+        return
     command = command_of(sys.argv[1:])
-    build([COMMANDS[command]] if command else MODULES)()
+    # Named `cadence` however it was started (python -m cadence too): usage lines and the
+    # completion variable (_CADENCE_COMPLETE) the shell scripts use.
+    build([COMMANDS[command]] if command else MODULES)(prog_name="cadence")

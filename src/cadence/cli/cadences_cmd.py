@@ -9,6 +9,7 @@ import typer
 
 from cadence.cli.common import JSON, clock, parse_date, pipeline, print_json
 from cadence.errors import CadenceError
+from cadence.views.text import plural
 
 app = typer.Typer(help="List, show, validate, preview and convert cadences.", no_args_is_help=False, rich_markup_mode=None)
 
@@ -109,7 +110,7 @@ def validate(
         if problems or cadence is None:
             failed = True
         else:
-            typer.echo(f"ok: {path} ({cadence.name}, {len(cadence.steps)} steps)")
+            typer.echo(f"ok: {path} ({cadence.name}, {plural(len(cadence.steps), 'step')})")
     if not files:
         _warn_orphans(ctx)
     if failed:
@@ -181,7 +182,7 @@ def _print_preview(result, calendar) -> None:
     if calendar.business:
         days = "working days " + ", ".join(weekday(_monday_plus(d)) for d in sorted(calendar.weekdays))
         days += f"; public holidays of {calendar.country}" if calendar.country else "; no public holidays"
-        days += f"; {len(calendar.days_off)} days off" if calendar.days_off else ""
+        days += f"; {plural(len(calendar.days_off), 'day')} off" if calendar.days_off else ""
     else:
         days = "calendar days"
     who = f"{result.prospect} (a sample prospect)" if result.sample else result.prospect
@@ -331,7 +332,7 @@ def import_cadenceml(
     else:
         for converted, path in written:
             origin = f" (from {converted.source_name!r})" if converted.source_name != converted.name else ""
-            typer.echo(f"wrote {path}: {converted.name}{origin}, {converted.steps} steps")
+            typer.echo(f"wrote {path}: {converted.name}{origin}, {plural(converted.steps, 'step')}")
         if not_mapped:
             typer.echo("Not mapped:")
             for line in not_mapped:

@@ -89,6 +89,7 @@ def today(
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Keep the day to N calls (fire steps, callbacks and the most overdue first); the rest wait. Default: profile max_calls, else no cap."),
     everyone: bool = EVERYONE,
     owner: Optional[str] = OWNER,
+    brief: bool = typer.Option(False, "--brief", help="One line per item: name, step, channel, attempts, local time, phone or email."),
     json_out: bool = JSON,
 ) -> None:
     """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
@@ -100,9 +101,18 @@ def today(
     for notice in pipe.versions.notices.values():
         typer.echo(notice, err=True)
     if capped.deferred:
-        typer.echo(f"{len(capped.deferred)} calls deferred to {capped.deferred_to.isoformat()} (max {max_calls if max_calls is not None else pipe.profile.max_calls} calls a day)", err=True)
+        from cadence.views.text import plural
+
+        most = max_calls if max_calls is not None else pipe.profile.max_calls
+        typer.echo(f"{plural(len(capped.deferred), 'call')} deferred to {capped.deferred_to.isoformat()} (max {plural(most, 'call')} a day)", err=True)
     if json_out:
         print_json([item.to_json() for item in capped.items])
+    elif brief:
+        import sys
+
+        from cadence.views.brief import lines  # plain text: no rich
+
+        sys.stdout.write(lines(capped.items, shown_day))
     else:
         from cadence.views import daily as output  # rich, only for people
 

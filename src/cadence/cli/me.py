@@ -12,19 +12,28 @@ app = typer.Typer(help="Your profile: me.* in scripts, and settings such as time
 @app.command("set")
 def set_value(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="name, company, phone, email, title, timezone, region, holidays, days_off, callback_lead, linger_after, max_calls, default_cadence, or any name of your own."),
-    value: str = typer.Argument(..., help="The value."),
+    key: str = typer.Argument(
+        ...,
+        metavar="KEY",
+        help="name, company, phone, email, title, timezone, region, holidays, days_off, callback_lead, "
+        "linger_after, calling_hours, max_calls, default_cadence, user, smtp_host, smtp_port, smtp_tls, "
+        "smtp_user, smtp_timeout; with --custom, any name of your own.",
+    ),
+    value: str = typer.Argument(..., metavar="VALUE", help="The value."),
+    custom: bool = typer.Option(False, "--custom", help="A value of your own, shown to scripts as me.KEY."),
 ) -> None:
-    """Set one profile value."""
-    stored = pipeline(ctx).set_me(key, value)
+    """Set one profile value. Passwords are never stored: see CADENCE_SMTP_PASSWORD."""
+    stored = pipeline(ctx).set_me(key, value, custom)
     typer.echo(f"{key} = {stored}")
 
 
 @app.command("unset")
-def unset_value(ctx: typer.Context, key: str = typer.Argument(..., help="The value to remove.")) -> None:
+def unset_value(ctx: typer.Context, key: str = typer.Argument(..., metavar="KEY", help="The value to remove.")) -> None:
     """Remove one profile value."""
-    pipeline(ctx).unset_me(key)
-    typer.echo(f"{key} removed")
+    if pipeline(ctx).unset_me(key):
+        typer.echo(f"{key} removed")
+    else:
+        typer.echo(f"{key} was not set")
 
 
 @app.command("show")

@@ -43,9 +43,18 @@ if RuntimeParam is not None:
             raise BadParameter(f"{value!r} is not a valid boolean", ctx=ctx, param=param)
 
 
+HELP_NAMES = ["-h", "--help"]  # every command's help option (the context settings of the app)
+# Metavars for options Typer would show as <str>, <int>, <float>.
+METAVARS = {str: "TEXT", int: "N", float: "NUMBER"}
+
+
 def use_plain_text(command: Any) -> None:
-    """Give every text and flag parameter of `command` and its subcommands the plain converter."""
+    """Give every text and flag parameter of `command` and its subcommands the plain converter and a plain metavar."""
+    for param in _parameters(command):
+        _plain_metavar(param)
     if RuntimeParam is None:
+        for sub in getattr(command, "commands", {}).values():
+            use_plain_text(sub)
         return
     for param in _parameters(command):
         descriptor = getattr(param, "type_descriptor", None)
@@ -64,13 +73,32 @@ def use_plain_text(command: Any) -> None:
         use_plain_text(sub)
 
 
+def _plain_metavar(param: Any) -> None:
+    """PROSPECT for an argument, TEXT or N for an option's value: not Typer's {prospect} and <str>."""
+    if getattr(param, "param_type_name", "") == "argument":
+        name = param.metavar or (param.name or "value").upper()
+        param.metavar = name
+        shown = name if param.required else f"[{name}]"
+        shown += "..." if param.nargs != 1 else ""
+        param._usage_display_name = lambda: shown  # instead of {name}
+        param.display_type_rich = lambda ctx: None  # instead of <str> after the name
+        return
+    if param.metavar is None and not getattr(param, "is_flag", False) and not getattr(param, "count", False):
+        descriptor = getattr(param, "type_descriptor", None)
+        annotation = getattr(descriptor, "annotation", None)
+        if getattr(descriptor, "is_path", False):
+            param.metavar = "PATH"
+        elif annotation in METAVARS and not getattr(descriptor, "is_choice", False):
+            param.metavar = METAVARS[annotation]
+
+
 def _parameters(command: Any) -> list[Any]:
     """The command's parameters with its --help option, which Typer otherwise makes while parsing."""
     params = list(getattr(command, "params", ()))
     try:
         from typer import Context
 
-        help_option = command.get_help_option(Context(command))
+        help_option = command.get_help_option(Context(command, help_option_names=HELP_NAMES))
     except Exception:  # noqa: BLE001 - only a speed-up: a Typer that works otherwise keeps its own
         help_option = None
     return params + [help_option] if help_option is not None else params

@@ -51,6 +51,33 @@ def _hours(value: str) -> str:
 
 
 def _cadence_name(value: str) -> str:
+    # Whether the cadence exists is checked by the pipeline, which knows the cadence files.
+    if not value.strip():
+        raise CadenceError("give a cadence name, e.g. five-touch-fire (see `cadence cadences list`)")
+    return value.strip()
+
+
+def _email(value: str) -> str:
+    from cadence.domain.contacts import normalise_email
+
+    email = normalise_email(value)
+    if not email.valid:
+        raise CadenceError(f"email {value.strip()!r} is not a valid address: give one like sam@example.com")
+    return email.text
+
+
+def _phone(value: str) -> str:
+    # Read as written, not through the phone library: a salesperson's own line may be an
+    # internal or made-up number ("+1 555 0100"), as long as it looks like a number.
+    match = re.fullmatch(r"\s*(\+?[\d\s().\-/]+?)\s*(?:(?:ext\.?|x|#)\s*\d{1,6})?\s*", value, re.IGNORECASE)
+    if not match or not 7 <= sum(c.isdigit() for c in match.group(1)) <= 15:
+        raise CadenceError(
+            f"phone {value.strip()!r} is not a phone number: give 7 to 15 digits, e.g. \"+1 555 0100\" (an extension as ext 12)"
+        )
+    return value.strip()
+
+
+def _text(value: str) -> str:
     return value.strip()
 
 
@@ -68,14 +95,43 @@ SETTINGS: dict[str, tuple[str, Callable[[str], str]]] = {
     "user": ("the current rep, when CADENCE_USER is not set", str.strip),
 }
 ME_DEFAULTS = ("name", "company", "phone", "email", "title")
+# What scripts show as me.*, checked when set.
+ME_VALUES: dict[str, Callable[[str], str]] = {"name": _text, "company": _text, "phone": _phone, "email": _email, "title": _text}
+# How `cadence email --send` reaches the mail server (checked when it is used; see cadence.channels.mail).
+SMTP_KEYS = ("smtp_host", "smtp_port", "smtp_tls", "smtp_user", "smtp_timeout")
+KNOWN_KEYS = (*ME_DEFAULTS, *SETTINGS, *SMTP_KEYS)
+PASSWORD_ENV = "CADENCE_SMTP_PASSWORD"  # also cadence.channels.mail's; kept here so `me set` does not load mail
 
 
-def check_setting(key: str, value: str) -> str:
-    """The value to store for `key`; refuses a malformed value or key."""
+def check_key(key: str, custom: bool = False) -> None:
+    """Refuses a key that is not one of KNOWN_KEYS (naming the closest) unless `custom`, and any secret."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
         raise CadenceError(f"setting name {key!r} must be lower case letters, digits and _ (e.g. name, phone)")
+    if re.search(r"pass(word|wd)?$|secret|token", key):
+        raise CadenceError(
+            f"{key} is not stored in the database, where anyone with the file could read it: "
+            f"set {PASSWORD_ENV} in your environment, or store it in the system keyring with "
+            "`keyring set cadence SMTP_USER` (pip install 'prospect-cadence[keyring]'); see docs/insight.md"
+        )
+    if key in KNOWN_KEYS or custom:
+        return
+    from difflib import get_close_matches
+
+    close = get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
+    known = f"did you mean {close[0]}?" if close else f"the keys are {', '.join(KNOWN_KEYS)};"
+    raise CadenceError(
+        f"unknown profile key {key!r}: {known} for a value of your own (me.{key} in scripts) "
+        f"use `cadence me set --custom {key} VALUE`"
+    )
+
+
+def check_setting(key: str, value: str, custom: bool = False) -> str:
+    """The value to store for `key`; refuses an unknown key (unless `custom`), a secret, or a malformed value."""
+    check_key(key, custom)
     if key in SETTINGS:
         return SETTINGS[key][1](value)
+    if key in ME_VALUES:
+        return ME_VALUES[key](value)
     return value
 
 

@@ -174,18 +174,32 @@ class Pipeline:
 
     # ------------------------------------------------------------ profile
 
-    def set_me(self, key: str, value: str) -> str:
-        """Store one profile value (checked for known settings); returns what was stored."""
-        value = check_setting(key, value)
+    def set_me(self, key: str, value: str, custom: bool = False) -> str:
+        """Store one profile value; returns what was stored.
+
+        Refuses an unknown key (unless `custom`), a secret, a malformed value and a
+        default_cadence no cadence file has. `user` is stored for everyone: it says who the rep is.
+        """
+        value = check_setting(key, value, custom)
+        if key == "default_cadence":
+            self.cadence(value)  # refuses a cadence that does not exist, naming the known ones
         with self.writing() as session:
-            queries.set_setting(session, self.user, key, value)
+            queries.set_setting(session, "" if key == "user" else self.user, key, value)
         self.profile.values[key] = value
         return value
 
-    def unset_me(self, key: str) -> None:
+    def unset_me(self, key: str) -> bool:
+        """Remove the value wherever it comes from (the rep's own, and the shared one under it); False when none was set.
+
+        The shared value goes too: otherwise it would show through at once, and `me unset user`
+        (stored shared, as it names the rep) would change nothing.
+        """
         with self.writing() as session:
-            queries.set_setting(session, self.user, key, None)
+            found = queries.profile(session, self.user)
+            for owner in dict.fromkeys([self.user, ""]):
+                queries.set_setting(session, owner, key, None)
         self.profile.values.pop(key, None)
+        return key in found
 
     # ------------------------------------------------------------ adding
 

@@ -19,7 +19,10 @@ def _change(pipe, ref: str, change: Callable[[Any, Any, State, str], State]) -> 
         row = pipe.find(session, ref)
         name = full_name(row.first_name, row.last_name)
         new = change(pipe._plan_of(row), row, queries.state_of(row), name)
-        queries.put_state(row, new)
+        from cadence.store import tally
+
+        with tally.watching(session, [row.id]):  # the funnel counts a prospect in their current cadence
+            queries.put_state(row, new)
         return {
             "prospect_id": row.id,
             "name": name,

@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from cadence.errors import CadenceError
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # The newest migration this program knows. A test checks it is Alembic's head,
 # so opening an up-to-date database never imports Alembic.
-HEAD = "0005"
+HEAD = "0006"
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_SECONDS = 30  # how long a write waits for another program's (SQLite file, PostgreSQL row); CADENCE_BUSY_TIMEOUT overrides
 CONNECT_TIMEOUT_SECONDS = 10
@@ -37,19 +37,25 @@ def resolve_url(option: str | None) -> str:
     return "sqlite:///" + str(Path(raw).expanduser().absolute())
 
 
-def open_engine(option: str | None = None) -> Engine:
-    """An engine on the chosen database, migrated to HEAD; refuses one it cannot open."""
+def open_engine(option: str | None = None, notice: Callable[[str], None] | None = None) -> Engine:
+    """An engine on the chosen database, migrated to HEAD; refuses one it cannot open.
+
+    A path given by --db or CADENCE_DB must be in an existing folder (only the default
+    data folder is created). `notice` is told once when a new SQLite file was created.
+    """
     from sqlalchemy import create_engine
 
+    chosen = option or os.environ.get("CADENCE_DB")
     parsed = parse_url(resolve_url(option))
     where = parsed.render_as_string(hide_password=True)
     backend = parsed.get_backend_name()
     sqlite_path = None
+    created = False
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise CadenceError("an in-memory database keeps nothing: give a file path with --db or CADENCE_DB")
         sqlite_path = Path(parsed.database)
-        _prepare_file(sqlite_path)
+        created = _prepare_file(sqlite_path, make_folder=not chosen)
     options = _engine_options(parsed)
     try:
         engine = create_engine(parsed, **options)
@@ -78,6 +84,8 @@ def open_engine(option: str | None = None) -> Engine:
     except Exception as exc:  # noqa: BLE001 - turned into one line for the user
         engine.dispose()
         raise database_error(exc, parsed, sqlite_path) from None
+    if created and notice is not None:
+        notice(f"created a new database at {sqlite_path}")
     return engine
 
 
@@ -171,14 +179,28 @@ def _postgres_error(text: str, url: URL) -> CadenceError:
     return CadenceError(f"cannot open database {url.render_as_string(hide_password=True)}: {reason}")
 
 
-def _prepare_file(path: Path) -> None:
-    """Create the folder and an empty file readable by its owner only (it holds personal data)."""
+def _prepare_file(path: Path, make_folder: bool) -> bool:
+    """An empty file readable by its owner only (it holds personal data) unless it exists; True when created.
+
+    The folder is created only when `make_folder` (the default data folder): a path the user
+    gave in a folder that does not exist is most likely a typo, refused before anything is written.
+    """
     if path.is_dir():
         raise CadenceError(f"database path {path} is a folder: give a file name such as {path / 'cadence.db'}")
+    if not make_folder and not path.parent.is_dir():
+        raise CadenceError(
+            f"the folder {path.parent} of database {path.name} does not exist: create it first "
+            "(mkdir -p) or fix the path in --db or CADENCE_DB"
+        )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.exists():
+            return False
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return True
+    except FileExistsError:
+        return False  # another cadence made it a moment ago
     except OSError as exc:
         raise CadenceError(f"cannot create database {path}: {exc.strerror}; check the folder exists and is writable") from None
 

@@ -75,16 +75,19 @@ class Figures:
 
 def count(session: Session, scope: Scope) -> Figures:
     """The touch-log figures of `stats`, counted from every touch in scope."""
+    from cadence.store.tally import funnel
+
+    reach, replies = funnel(session, scope)  # per enrolment: as the running totals count them
     found = Figures(
         outcomes=step_outcomes(session, scope),
-        reach=step_reach(session, scope),
+        reach=reach,
+        replies=replies,
         fired=fired(session, scope),
         meetings=meetings(session, scope),
         connects=touches_to_first_connect(session, scope),
     )
     # A reply counts for the step (or fire) it followed only when that step is in scope too.
     wanted = (lambda name: name == scope.cadence) if scope.cadence else (lambda name: name is not None)
-    found.replies = [row for row in replies_by_step(session, scope) if wanted(row[0])]
     fewest: dict[tuple[str, int], int] = {}
     for name, prospect_id, fire_on, reply_on in replies_after_fire(session, scope):
         if wanted(name):

@@ -39,6 +39,8 @@ CONNECTS = ("connected", "meeting")  # outcomes that reached the person
 # One prospect's touches as `share` reads them, in log order.
 TOUCH_COLUMNS = (Touch.prospect_id, Touch.id, Touch.cadence, Touch.step, Touch.step_type, Touch.outcome,
                  Touch.attempt, Touch.after_fire, Touch.on)
+# What share needs to know of the prospect: their owner, whether they have a cadence, which one.
+PROSPECT_COLUMNS = 3
 CHUNK = 500  # prospect ids per query
 
 
@@ -56,35 +58,53 @@ class Key(NamedTuple):
 
 # The kinds, and what one prospect adds to each:
 #   touches          1 per touch on a step, by step, step type, outcome and outbound or not
-#   reach            1 if they had an outbound touch on the step
+#   reach            1 for each step up to the furthest one with an outbound touch, in
+#                    their current enrolment only (see `share`)
 #   fired            1 if the cadence fired them
 #   meeting          1 if they booked a meeting in it
 #   connect          1 at value = outbound touches up to their first connect in it
-#   reply            1 if they replied while this step was their last outbound touch
+#   reply            1 if they replied while this step was their last outbound touch, in
+#                    their current enrolment only
 #   fire_reply       1 at value = fewest days from a fire of this cadence to a reply after it
 # The *_same kinds count only replies logged in the cadence of that step or fire: the
 # figures of `stats --cadence NAME`, where both must be NAME.
 
 
-def share(touches: Iterable) -> Counter:
+def share(touches: Iterable, current: str | None = None) -> Counter:
     """What one prospect adds to each total, from their touches in log order.
 
     Each touch is a row starting with TOUCH_COLUMNS (more columns may follow); read by
-    position, as this runs once per touch when the totals are rebuilt.
+    position, as this runs once per touch when the totals are rebuilt. `current` is the
+    cadence the prospect is in now.
+
+    The funnel (reach, and the replies it divides) counts the current enrolment only, so
+    a step never reaches more people than the cadence has enrolled and never more than the
+    step before: an enrolment is the run of touches since the last one on a step of another
+    cadence or on an earlier step (a recycle or a re-enrolment starts again at step 1), and
+    it reaches every step up to the furthest one it had an outbound touch on.
     """
     out: Counter = Counter()
     once: set[tuple] = set()
     fewest: dict[tuple[str, str], int] = {}  # (kind, cadence of the fire) -> days
     outbound: Counter = Counter()  # cadence -> outbound touches so far
     connected: set[str] = set()
-    last_step = None  # (cadence, step) of the latest outbound touch on a step
+    last_step = None  # (cadence, step, run) of the latest outbound touch on a step
     last_fire = None  # (cadence, day) of the latest fire touch
+    run = 0  # which enrolment the touches belong to, counted from 1
+    run_cadence, run_step, furthest = None, 0, 0  # of the current run
+    replies: set[tuple] = set()  # (kind, cadence, step, run)
     for _, _, cadence, step, step_type, outcome, attempt, after_fire, on, *_ in touches:
+        if cadence is not None and step is not None:
+            if cadence != run_cadence or step < run_step:
+                run, run_cadence, furthest = run + 1, cadence, 0
+            run_step = step
+            if attempt:
+                furthest = max(furthest, step)
         if cadence is not None and outcome == "replied":
             if last_step is not None and last_step[0] is not None:
-                once.add(("reply", *last_step))
+                replies.add(("reply", *last_step))
                 if last_step[0] == cadence:
-                    once.add(("reply_same", *last_step))
+                    replies.add(("reply_same", *last_step))
             if after_fire and last_fire is not None and last_fire[0] is not None:
                 days = (on - last_fire[1]).days
                 kinds = ("fire_reply", "fire_reply_same") if last_fire[0] == cadence else ("fire_reply",)
@@ -93,15 +113,13 @@ def share(touches: Iterable) -> Counter:
                     fewest[key] = min(days, fewest.get(key, days))
         fire = step is not None and step_type == "fire" and outcome in ADVANCING_OUTCOMES
         if attempt and step is not None:
-            last_step = (cadence, step)
+            last_step = (cadence, step, run)
         if fire:
             last_fire = (cadence, on)
         if cadence is None:
             continue
         if step is not None:
             out[Key("touches", cadence, step, step_type or "", outcome, bool(attempt))] += 1
-            if attempt:
-                once.add(("reach", cadence, step))
             if fire:
                 once.add(("fired", cadence))
         if outcome == "meeting":
@@ -112,6 +130,12 @@ def share(touches: Iterable) -> Counter:
             connected.add(cadence)
             if outbound[cadence]:
                 out[Key("connect", cadence, value=outbound[cadence])] = 1
+    if run_cadence is not None and run_cadence == current:
+        for number in range(1, furthest + 1):
+            out[Key("reach", current, number)] = 1
+        for kind, cadence, number, of_run in replies:
+            if of_run == run and cadence == current:
+                once.add((kind, cadence, number))
     for key in once:
         out[Key(*key)] = 1
     for (kind, cadence), days in fewest.items():
@@ -133,22 +157,45 @@ def shares(connection: Connection, prospect_ids: Sequence[int]) -> Counter:
 
 
 def _touches():
-    """Touches as `share` reads them, with their prospect's owner and whether they have a cadence, by prospect."""
+    """Touches as `share` reads them, with their prospect's owner, whether they have a cadence and which, by prospect."""
     enrolled = Prospect.cadence.is_not(None).label("enrolled")
     return (
-        select(*TOUCH_COLUMNS, Prospect.owner, enrolled)
+        select(*TOUCH_COLUMNS, Prospect.owner, enrolled, Prospect.cadence.label("current"))
         .join(Prospect, Prospect.id == Touch.prospect_id)
         .order_by(Touch.prospect_id, Touch.id)
     )
 
 
 def _add_shares(total: Counter, rows: Iterable) -> None:
-    """Add the parts of the prospects in `rows` (touches with owner and enrolled, by prospect) to `total`."""
+    """Add the parts of the prospects in `rows` (touches with owner, enrolled and cadence, by prospect) to `total`."""
     for _, touches in groupby(rows, key=itemgetter(0)):
         touches = list(touches)
-        owner, enrolled = touches[0][-2] or "", bool(touches[0][-1])
-        for key, n in share(touches).items():
+        owner, enrolled, current = touches[0][-3] or "", bool(touches[0][-2]), touches[0][-1]
+        for key, n in share(touches, current).items():
             total[(key, owner, enrolled)] += n
+
+
+def funnel(session: Session, scope: Scope) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """(reach, replies) of `stats`, counted from the touch log by `share` (for --since and --recount).
+
+    The prospects in scope (owner, --since) are read whole, so their enrolments are told apart as
+    the running totals do; with --since only touches on or after it count.
+    """
+    query = _touches()
+    if scope.owner:
+        query = query.where(Prospect.owner == scope.owner, Prospect.cadence.is_not(None))
+    if scope.since:
+        query = query.where(Touch.on >= scope.since, Prospect.started_on >= scope.since, Prospect.cadence.is_not(None))
+    reply = "reply_same" if scope.cadence else "reply"
+    counts: Counter = Counter()
+    for _, touches in groupby(session.execute(query.execution_options(yield_per=20000)), key=itemgetter(0)):
+        touches = list(touches)
+        for key in share(touches, touches[0][-1]):
+            if key.kind in ("reach", reply) and (not scope.cadence or key.cadence == scope.cadence):
+                counts[key.kind, key.cadence, key.step] += 1
+    reach = [(c, s, n) for (kind, c, s), n in sorted(counts.items()) if kind == "reach"]
+    replies = [(c, s, n) for (kind, c, s), n in sorted(counts.items()) if kind == reply]
+    return reach, replies
 
 
 @contextmanager

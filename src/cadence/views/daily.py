@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.markup import escape as _markup_escape
 from rich.table import Table
 
+from cadence.views.text import plural  # also the views' word for counts (output_insight imports it from here)
+
 console = Console(highlight=False)
 
 
@@ -31,10 +33,6 @@ TYPE_LABEL = {
     "callback": "callback",
     "recycle": "recycle: start again",
 }
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def today(items: list, day: date) -> None:
@@ -147,7 +145,7 @@ def import_summary(report: Any, name: str, rejects: str | None = None) -> None:
         for line, text in items[:20]:
             errors.print(f"line {line}: {escape(text)}")
         if len(items) > 20:
-            errors.print(f"... and {len(items) - 20} more {what} rows")
+            errors.print(f"... and {len(items) - 20} more {what} {'row' if len(items) - 20 == 1 else 'rows'}")
 
 
 def import_preview(preview: Any) -> None:
@@ -204,7 +202,7 @@ def import_progress(name: str) -> Iterator[Callable[[int, int, int], None] | Non
                 return
             bar.start()
             task = bar.add_task("", total=max(total, 1))
-        bar.update(task, completed=done, description=f"Importing {escape(name)}: {rows:,} rows")
+        bar.update(task, completed=done, description=f"Importing {escape(name)}: {rows:,} {'row' if rows == 1 else 'rows'}")
 
     try:
         yield update

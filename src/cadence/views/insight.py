@@ -11,6 +11,8 @@ from cadence.views.daily import console, escape, plural
 BAR_WIDTH = 20
 EIGHTHS = " ▏▎▍▌▋▊▉"
 SHORT_TYPE = {"no-message-call": "call, no msg", "fire": "FIRE"}
+STATUS_ORDER = ("active", "snoozed", "paused", "engaged", "converted", "fired", "lost", "disqualified",
+                "needs-fix", "do-not-contact")
 
 
 def bar(value: int, most: int, width: int = BAR_WIDTH) -> str:
@@ -66,18 +68,22 @@ def stats(entries: list[Any]) -> None:
 def _cadence(entry: Any) -> None:
     title = f" — {escape(entry.title)}" if entry.title else ""
     console.rule(f"[bold]{escape(entry.cadence)}[/bold]{title}", align="left")
-    def counts(pairs) -> str:
-        return " · ".join(f"{value} {label}" for label, value in pairs if value or label in ("active", "fired"))
+    # Where the enrolled are now: every status, so the counts add up to the enrolled total.
+    def now(statuses) -> str:
+        return " · ".join(f"{entry.count(s)} {s}" for s in statuses if entry.count(s) or s == "active")
 
-    console.print(f"{entry.enrolled} enrolled: " + counts(
-        (s, entry.count(s)) for s in ("active", "snoozed", "paused", "engaged", "converted")
-    ))
-    console.print(counts(
-        [("fired", entry.fired)] + [(s, entry.count(s)) for s in ("lost", "disqualified", "needs-fix", "do-not-contact")]
+    lead = f"{entry.enrolled} enrolled: "
+    console.print(lead + now(STATUS_ORDER[:5]))  # still in play
+    ended = now(STATUS_ORDER[5:])
+    if ended:
+        console.print(" " * len(lead) + ended)
+    # Fired ever is another count: it keeps those who replied, met or were recycled since.
+    console.print(f"Fired by this cadence: {entry.fired}" + (
+        f" ({entry.count('fired')} still fired)" if entry.fired != entry.count("fired") else ""
     ))
     if entry.fired:
         median = entry.median_days_fire_to_reply
-        after = f"; median {number(median)} days" if median is not None else ""
+        after = f"; median {plural(median, 'day')}" if median is not None else ""
         console.print(
             f"[bold]Replies after fire:[/bold] {entry.replies_after_fire} of {entry.fired} "
             f"({percent(entry.replies_after_fire_share)}) within {plural(entry.window, 'day')}{after}"
