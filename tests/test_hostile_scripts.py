@@ -85,7 +85,7 @@ SANDBOX_CASES = [
 @pytest.mark.parametrize(("script", "refusal"), SANDBOX_CASES)
 def test_a_validated_script_renders_bounded_in_time_and_memory(cli, folder, script, refusal):
     path = cadence_file(folder, script)
-    assert cli("cadences", "validate", str(path)).stdout == f"ok: {path} (tpl, 1 steps)\n"
+    assert cli("cadences", "validate", str(path)).stdout == f"ok: {path} (tpl, 1 step)\n"
     result, seconds, megabytes = measured("cadences", "preview", "tpl", "--start", DAY, "--json")
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)[0]["script"]
