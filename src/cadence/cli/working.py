@@ -7,12 +7,12 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, now, parse_at, parse_date, pipeline, print_json
+from cadence.cli.common import AT, DATE, EVERYONE, JSON, OWNER, START, clock, moment, now, parse_at, parse_date, pipeline, print_json, the_day
 
 
 def work(
     ctx: typer.Context,
-    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today)."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today): YYYY-MM-DD, yesterday, monday..."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Cap the calls as `today --max-calls` does."),
     everyone: bool = EVERYONE,
@@ -28,7 +28,7 @@ def work(
     from cadence.worklist import WorkSession
 
     pipe = pipeline(ctx, everyone, owner)
-    day = parse_date(date)
+    day = the_day(pipe, date, at)
     fixed = parse_at(at) if at else (clock(None, day) if day else None)
     instant = fixed or now()
     capped = pipe.today_capped(instant, day, max_calls)
@@ -135,24 +135,23 @@ class _Answers:
 
 
 def _day_at(pipe, at: str | None, date: str | None = None):
-    day = parse_date(date)
-    return day or pipe.profile.local_day(clock(at))
+    return pipe.profile.local_day(moment(pipe, at, date))
 
 
-def pause(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, json_out: bool = JSON) -> None:
+def pause(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, date: Optional[str] = DATE, json_out: bool = JSON) -> None:
     """Take a prospect off the list until `cadence resume`."""
     from cadence import planning
 
     pipe = pipeline(ctx)
-    _report(planning.pause(pipe, prospect, _day_at(pipe, at)), json_out, "Paused")
+    _report(planning.pause(pipe, prospect, _day_at(pipe, at, date)), json_out, "Paused")
 
 
-def resume(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, json_out: bool = JSON) -> None:
+def resume(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, date: Optional[str] = DATE, json_out: bool = JSON) -> None:
     """Put a paused prospect back on the list; their due dates move on by the days paused."""
     from cadence import planning
 
     pipe = pipeline(ctx)
-    _report(planning.resume(pipe, prospect, _day_at(pipe, at)), json_out, "Resumed")
+    _report(planning.resume(pipe, prospect, _day_at(pipe, at, date)), json_out, "Resumed")
 
 
 def snooze(
@@ -160,6 +159,7 @@ def snooze(
     prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."),
     until: str = typer.Option(..., "--until", metavar="DATE", help="Back on the list this day: YYYY-MM-DD, monday, in 2 weeks, next month..."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
     """Put a prospect off until a day you choose (not counted as their postponement)."""
@@ -167,7 +167,7 @@ def snooze(
     from cadence.dates import parse_day
 
     pipe = pipeline(ctx)
-    day = _day_at(pipe, at)
+    day = _day_at(pipe, at, date)
     _report(planning.snooze(pipe, prospect, parse_day(until, day, "--until"), day), json_out, "Snoozed")
 
 
@@ -178,13 +178,14 @@ def enroll(
     start: Optional[str] = START,
     force: bool = typer.Option(False, "--force", help="Move a prospect out of another cadence, or re-enroll a fired one."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
     """Start a prospect on a cadence (never silently moves or revives one)."""
     from cadence import planning
 
     pipe = pipeline(ctx)
-    day = parse_date(start, "--start") or _day_at(pipe, at)
+    day = parse_date(start, "--start") or _day_at(pipe, at, date)
     _report(planning.enroll(pipe, prospect, cadence, day, force), json_out, "Enrolled")
 
 
