@@ -10,8 +10,8 @@ from cadence.errors import CadenceError
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
 FORMS = (
-    "YYYY-MM-DD, today, tomorrow, yesterday, monday..sunday, next monday..next sunday, last monday..last sunday, "
-    "next week, next month, in N days, in N weeks, in a month, in N months"
+    "YYYY-MM-DD, today, tomorrow, monday..sunday, next monday..next sunday, next week, next month, "
+    "in N days, in N weeks, in a month, in N months, yesterday, last monday..last sunday"
 )
 # Every date cadence reads or computes stays in these years: far enough for any pipeline, and far
 # from the ends of Python's calendar (year 1 and 9999), where adding a day or a zone overflows.

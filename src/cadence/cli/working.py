@@ -20,9 +20,11 @@ def work(
 ) -> None:
     """Walk today's list one prospect at a time and log each outcome with a keystroke.
 
+    Offers only the outcomes that fit each item (its channel, the prospect's contacts).
     When standard input is not a terminal, reads one answer per line: an outcome
     (key, name or alias), skip, undo or quit; after an outcome a note line (empty
-    for none) and, for a callback, a date line.
+    for none) and, for callback, connected, replied and meeting, a date line
+    (required for a callback, empty for none otherwise).
     """
     from cadence import output
     from cadence.worklist import WorkSession
@@ -46,7 +48,7 @@ def _walk(session, answers, pipe, output) -> None:
     from cadence.dates import parse_day
     from cadence.engine import Outcome
     from cadence.errors import CadenceError
-    from cadence.worklist import legend, read_answer
+    from cadence.worklist import DATED, fits, legend, read_answer
 
     if session.current() is None:
         output.console.print("Nothing due to work through.")
@@ -55,7 +57,7 @@ def _walk(session, answers, pipe, output) -> None:
     while (item := session.current()) is not None:
         if shown is not session.index:
             output.work_item(item, session.index + 1, len(session.items))
-            output.console.print(legend())
+            output.console.print(legend(item))
             shown = session.index
         raw = answers.key("outcome")
         if raw is None:
@@ -69,6 +71,9 @@ def _walk(session, answers, pipe, output) -> None:
         if answer == "skip":
             session.skip()
             continue
+        if isinstance(answer, Outcome) and not fits(answer, item):
+            output.errors.print(f"{raw.strip()!r} ({answer.value}) does not fit this {_what(item)}; use a key of the legend")
+            continue
         if answer == "undo":
             try:
                 undone = session.undo()
@@ -81,15 +86,19 @@ def _walk(session, answers, pipe, output) -> None:
         if note is None:
             return
         on_day = None
-        if answer == Outcome.CALLBACK:
-            while on_day is None:
-                text = answers.line("callback date (e.g. 2026-12-07, friday, in 2 weeks)")
-                if text is None:
-                    return
-                try:
-                    on_day = parse_day(text, pipe.profile.local_day(session.clock()))
-                except CadenceError as exc:
-                    output.errors.print(f"error: {exc}")
+        while answer in DATED and on_day is None:
+            required = answer == Outcome.CALLBACK
+            prompt = "callback date" if required else "next date, Enter for none"
+            text = answers.line(f"{prompt} (e.g. 2026-12-07, friday, in 2 weeks)")
+            if text is None:
+                return
+            if not text.strip() and not required:
+                break
+            try:
+                parse_day(text, pipe.profile.local_day(session.clock()))  # asked again until it reads
+                on_day = text
+            except CadenceError as exc:
+                output.errors.print(f"error: {exc}")
         try:
             result = session.log(answer, note=note.strip(), on=on_day)
         except CadenceError as exc:
@@ -97,6 +106,12 @@ def _walk(session, answers, pipe, output) -> None:
             session.skip()
             continue
         output.logged(result)
+
+
+def _what(item) -> str:
+    if item.type == "callback":
+        return "follow-up"
+    return {"phone": "call", "email": "email", "task": "task"}.get(item.channel, "item")
 
 
 class _Answers:
