@@ -230,6 +230,8 @@ def log(
     attempt = outbound and outcome not in NOT_TOUCHES
     if outbound:
         _check_outbound(state, on, force, who)
+        if state.status in FOLLOWING_UP and outcome in ADVANCING and not force:
+            _check_follow_up(state, on, who)
     kind = item_type(plan, state)
     on_step = state.step if state.status == Status.ACTIVE and plan is not None else None
     touch = Touch(
@@ -260,16 +262,6 @@ def _check_outbound(state: State, on: date, force: bool, who: str) -> None:
         raise CadenceError(
             f"{who} is {state.status.value}: no touch is due. Use --force to log one anyway"
         )
-    if state.status in FOLLOWING_UP:
-        if state.due_on is None:
-            raise CadenceError(
-                f"{who} is {state.status.value} with no follow-up date: log 'replied' when they get in touch, "
-                "or use --force to log an outbound touch anyway"
-            )
-        if state.due_on > on:
-            raise CadenceError(
-                f"the follow-up with {who} is not due until {state.due_on.isoformat()}; use --force to log it early"
-            )
     if state.status in (Status.ACTIVE, Status.SNOOZED):
         if state.due_on is None:
             raise CadenceError(f"{who} has no step left in the cadence; use --force to log anyway")
@@ -279,6 +271,22 @@ def _check_outbound(state: State, on: date, force: bool, who: str) -> None:
                 f"{what} for {who} is not due until {state.due_on.isoformat()}; "
                 "use --force to log it early"
             )
+
+
+def _check_follow_up(state: State, on: date, who: str) -> None:
+    """Refuses a try that did not reach an engaged (or converted) prospect before their follow-up is due.
+
+    What a conversation produced (connected, meeting, callback, not-interested...) is accepted at any time.
+    """
+    if state.due_on is None:
+        raise CadenceError(
+            f"{who} is {state.status.value} with no follow-up date: give one with `cadence snooze` or log "
+            "what the conversation gave (connected --on DATE, meeting, ...); use --force to log this try anyway"
+        )
+    if state.due_on > on:
+        raise CadenceError(
+            f"the follow-up with {who} is not due until {state.due_on.isoformat()}; use --force to log it early"
+        )
 
 
 def _effect(

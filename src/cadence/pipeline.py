@@ -486,7 +486,7 @@ class Pipeline:
             )
         what = "email" if why == "no email" else "phone"
         raise CadenceError(
-            f"'{outcome.value}' needs a {what} but {who} has none on file: "
+            f"'{outcome.value}' needs {'an' if what == 'email' else 'a'} {what} but {who} has none on file: "
             f"add it (`cadence import FILE --update` fills empty fields), {force}"
         )
 
