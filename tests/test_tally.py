@@ -183,7 +183,7 @@ def test_totals_equal_the_touch_log_after_any_sequence_of_writes(people, actions
 
 
 def test_an_import_that_fills_an_owner_moves_the_prospects_figures_to_that_rep(cli, tmp_path, pipeline):
-    pid = cli("add", "--first", "Megan", "--last", "Lee", "--email", "megan@example.com", "--start", "2026-11-23").stdout.strip()
+    pid = cli("add", "--first", "Megan", "--last", "Lee", "--email", "megan@example.com", "--phone", "+1 212 555 0177", "--start", "2026-11-23").stdout.strip()
     cli("log", pid, "voicemail", "--at", "2026-11-23T10:00")
     cli("log", pid, "connected", "--at", "2026-11-24T10:00")
     leads = tmp_path / "owners.csv"
@@ -202,7 +202,7 @@ def test_an_import_that_fills_an_owner_moves_the_prospects_figures_to_that_rep(c
 def test_a_reps_figures_for_a_cadence_keep_the_touches_of_prospects_moved_out_of_it(cli, monkeypatch):
     """Bob's stop-chasing calls still count for stop-chasing once the prospect is in another cadence."""
     monkeypatch.setenv("CADENCE_USER", "bob")
-    pid = cli("add", "--first", "Tom", "--email", "tom@example.com", "--cadence", "stop-chasing", "--start", "2026-11-23").stdout.strip()
+    pid = cli("add", "--first", "Tom", "--email", "tom@example.com", "--phone", "+1 212 555 0178", "--cadence", "stop-chasing", "--start", "2026-11-23").stdout.strip()
     cli("log", pid, "no-answer", "--at", "2026-11-23T10:00")
     cli("enroll", pid, "--cadence", "five-touch-fire", "--start", "2026-11-30", "--force")
 
