@@ -212,6 +212,8 @@ def test_log_finds_a_prospect_by_id_email_phone_and_name_part(cli):
 def test_outcome_aliases(cli, alias, on, status):
     add(cli, "Ana", "López", "--phone", "+1 212 555 0134", "--start", "2026-11-23")
     extra = ("--on", on) if on else ()
+    if alias == "bounced":
+        extra = ("--force",)  # an email bounce does not fit step 1, a call
     logged = cli.json("log", "Ana", alias, "--at", "2026-11-23T10:00", *extra)
     view = show(cli, "Ana")
     assert (logged["status"], view["status"], view["touches"][0]["outcome"]) == (
@@ -308,7 +310,7 @@ def test_force_logs_a_step_early(cli):
 
 def test_naive_at_is_in_the_salespersons_time_zone(cli):
     cli("me", "set", "timezone", "America/Chicago")
-    add(cli, "Ana", "López", "--email", "ana@verdevalle.example", "--start", "2026-11-23")
+    add(cli, "Ana", "López", "--phone", "+1 312 555 0134", "--email", "ana@verdevalle.example", "--start", "2026-11-23")
     # 23:30 in Chicago on the 23rd is already the 24th in UTC: the touch belongs to the 23rd.
     assert cli.json("log", "Ana", "na", "--at", "2026-11-23T23:30")["next_due"] == "2026-11-24"
     # 01:30 UTC on the 25th is still the 24th in Chicago, when step 2 is due.
@@ -324,7 +326,7 @@ def test_the_list_for_a_day_does_not_depend_on_the_time_it_is_asked(cli):
     cli("me", "set", "company", "Northwind Supplies")
     cli("me", "set", "phone", "+1 312 555 0100")
     cli("me", "set", "email", "sam@northwind.example")
-    add(cli, "Ana", "López", "--company", "Verde Valle Foods", "--email", "ana@verdevalle.example",
+    add(cli, "Ana", "López", "--company", "Verde Valle Foods", "--phone", "+1 312 555 0134", "--email", "ana@verdevalle.example",
         "--timezone", "America/Chicago", "--start", "2026-11-23")
     cli("log", "Ana", "na", "--at", "2026-11-23T10:00")
     cli("log", "Ana", "na", "--at", "2026-11-24T10:00")
@@ -338,7 +340,7 @@ def test_the_list_for_a_day_does_not_depend_on_the_time_it_is_asked(cli):
         "prospect_id", "name", "company", "phone", "email", "timezone", "cadence", "step", "steps", "type", "channel",
         "due", "overdue_days", "attempts", "subject",
     )} == {
-        "prospect_id": 1, "name": "Ana López", "company": "Verde Valle Foods", "phone": "", "email": "ana@verdevalle.example",
+        "prospect_id": 1, "name": "Ana López", "company": "Verde Valle Foods", "phone": "+13125550134", "email": "ana@verdevalle.example",
         "timezone": "America/Chicago", "cadence": "five-touch-fire", "step": 3, "steps": 5, "type": "email",
         "channel": "email", "due": "2026-11-25", "overdue_days": 1, "attempts": 2,
         "subject": "Verde Valle Foods: a short question",
@@ -364,8 +366,8 @@ def test_today_terminal_output(cli):
         "--phone", "(212) 555-0134", "--timezone", "America/New_York", "--start", "2026-11-30")
     add(cli, "Darnell", "Price", "--company", "Summit Ridge Dental", "--phone", "+1 415 555 0123",
         "--email", "dprice@summitridge.example", "--timezone", "America/Chicago", "--start", "2026-11-23")
-    for day in ("23", "24", "25", "27"):
-        cli("log", "Darnell", "na", "--at", f"2026-11-{day}T10:00")
+    for day, outcome in (("23", "na"), ("24", "na"), ("25", "sent"), ("27", "na")):
+        cli("log", "Darnell", outcome, "--at", f"2026-11-{day}T10:00")
     result = cli("today", "--date", "2026-11-30", "--at", "2026-11-30T16:00")
     assert result.stdout == GOLDEN_TODAY
 
@@ -499,7 +501,28 @@ BAD_INPUT = [
      "#2 Mark Holloway (Brightline Freight); use the id"),
     ("unknown outcome", ["log", "1", "maybe", *AT], "error: unknown outcome 'maybe': use one of "),
     ("invalid --date", ["today", "--date", "2026-11-31"],
-     "error: invalid date '2026-11-31' for --date: use YYYY-MM-DD, e.g. 2026-11-24"),
+     "error: cannot read '2026-11-31' as a date for --date: use YYYY-MM-DD, today, tomorrow, monday..sunday, "
+     "next monday..next sunday, next week, next month, in N days, in N weeks, in a month, in N months, yesterday, "
+     "last monday..last sunday"),
+    ("--date out of range", ["today", "--date", "9999-12-31"],
+     "error: --date 9999-12-31 is out of range: cadence handles dates from 1970-01-01 to 2999-12-31"),
+    ("--date phrase out of range", ["today", "--date", "in 2000 years", *AT],
+     "error: --date 'in 2000 years' (4026-11-24) is out of range: cadence handles dates from 1970-01-01 to 2999-12-31"),
+    ("away out of range", ["away", "--from", "9999-12-20", "--to", "9999-12-31"],
+     "error: --from 9999-12-20 is out of range: cadence handles dates from 1970-01-01 to 2999-12-31"),
+    ("--at at the start of time", ["today", "--at", "0001-01-01T00:00+05:00"],
+     "error: --at 0001-01-01 is out of range: cadence handles dates from 1970-01-01 to 2999-12-31"),
+    ("--at near the end of time", ["log", "1", "na", "--at", "9999-12-31T23:00-05:00"],
+     "error: --at 9999-12-31 is out of range: cadence handles dates from 1970-01-01 to 2999-12-31"),
+    ("--on far away", ["log", "1", "cb", "--on", "in 99999 years", *AT],
+     "error: --on 'in 99999 years' is out of range: cadence handles dates from 1970-01-01 to 2999-12-31"),
+    ("--on past the bound", ["log", "1", "cb", "--on", "3000-01-01", *AT],
+     "error: --on 3000-01-01 is out of range: cadence handles dates from 1970-01-01 to 2999-12-31"),
+    ("email outcome on a call step", ["log", "2", "sent", *AT],
+     "error: 'sent' does not fit step 1 for Mark Holloway: it is a call. Log what happened (vm, na, gk, conn, ...), "
+     "or use --force to log it anyway"),
+    ("--at and --date", ["log", "1", "na", *AT, "--date", "2026-11-24"],
+     "error: use --at or --date, not both: --at DATETIME gives the time too, --date DAY acts at noon"),
     ("invalid --at", ["log", "1", "na", "--at", "24/11/2026 10:00"],
      "error: invalid time '24/11/2026 10:00' for --at: use YYYY-MM-DDTHH:MM (e.g. 2026-11-24T09:30), optionally with +01:00"),
     ("invalid --on", ["log", "1", "cb", "--on", "2026-02-30", *AT], "error: cannot read '2026-02-30' as a date for --on: use "),

@@ -343,7 +343,7 @@ def test_finding_by_full_name_can_read_the_name_index(pipeline, prospect_factory
 
     prospect_factory(first_name="Ana", last_name="López")
     plan = explain(pipeline, lambda session: queries.by_reference(session, "ana lópez", lambda: "", None))
-    assert "ix_prospect_name" in plan
+    assert "ix_prospect_name_key" in plan
 
 
 @POSTGRES

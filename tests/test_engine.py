@@ -229,8 +229,13 @@ def test_callback_lead_is_a_setting():
     assert logged.state.due_on == THU26
 
 
-def test_callback_for_tomorrow_is_due_today_not_yesterday():
+def test_callback_for_tomorrow_is_due_tomorrow_not_back_on_todays_list():
     logged = engine.log(FIVE, BUSINESS, at_step(FIVE, 2, TUE24), Outcome.CALLBACK, TUE24, callback_on=WED25)
+    assert logged.state.due_on == WED25
+
+
+def test_callback_for_today_is_due_today():
+    logged = engine.log(FIVE, BUSINESS, at_step(FIVE, 2, TUE24), Outcome.CALLBACK, TUE24, callback_on=TUE24)
     assert logged.state.due_on == TUE24
 
 

@@ -93,9 +93,9 @@ def test_a_callback_is_one_event_on_the_day_to_call(cli, two, tmp_path):
 
 
 def test_fired_and_closed_prospects_have_nothing_planned(cli, tmp_path):
-    pid = cli("add", "--first", "Lee", "--phone", "+1 212 555 0111", "--cadence", "three-voicemails", "--start", "2026-11-23").stdout.strip()
-    for day in ("2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"):
-        cli("log", pid, "vm", "--at", f"{day}T10:00")
+    pid = cli("add", "--first", "Lee", "--phone", "+1 212 555 0111", "--email", "lee@x.example", "--cadence", "three-voicemails", "--start", "2026-11-23").stdout.strip()
+    for day, outcome in (("2026-11-23", "vm"), ("2026-11-24", "vm"), ("2026-11-25", "vm"), ("2026-11-26", "sent")):
+        cli("log", pid, outcome, "--at", f"{day}T10:00")
     assert cli.json("calendar", "--date", "2026-11-27", "--days", "30") == []
 
 
@@ -110,7 +110,7 @@ def test_without_output_file_the_feed_goes_to_stdout(cli, two):
     [
         (("--days", "0"), "--days 0 is out of range: give 1 to 366"),
         (("--days", "400"), "--days 400 is out of range"),
-        (("--date", "next tuesday-ish"), "invalid date 'next tuesday-ish' for --date"),
+        (("--date", "next tuesday-ish"), "cannot read 'next tuesday-ish' as a date for --date"),
         (("-o", "/nonexistent-folder/x.ics"), "cannot write /nonexistent-folder/x.ics: folder /nonexistent-folder does not exist"),
     ],
 )

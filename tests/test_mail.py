@@ -234,7 +234,7 @@ def test_draft_is_a_standard_eml_file(cli, ana, tmp_path):
 
 def test_draft_of_a_fire_step_sent_by_email(cli, tmp_path):
     cli("me", "set", "email", "sam@seller.example")
-    pid = cli("add", "--first", "Tom", "--email", "tom@copper.example", "--cadence", "three-voicemails", "--start", "2026-11-23").stdout.strip()
+    pid = cli("add", "--first", "Tom", "--email", "tom@copper.example", "--phone", "+1 212 555 0111", "--cadence", "three-voicemails", "--start", "2026-11-23").stdout.strip()
     for day in ("2026-11-23", "2026-11-24", "2026-11-25"):
         cli("log", pid, "vm", "--at", f"{day}T10:00")
     view = cli.json("email", pid, "--draft", tmp_path, "--at", "2026-11-26T09:00")
@@ -289,9 +289,9 @@ def test_refuses_before_the_email_is_due(cli, ana):
 
 
 def test_refuses_a_fired_prospect(cli):
-    pid = cli("add", "--first", "Lee", "--email", "lee@x.example", "--cadence", "three-voicemails", "--start", "2026-11-23").stdout.strip()
-    for day in ("2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"):
-        cli("log", pid, "vm", "--at", f"{day}T10:00")
+    pid = cli("add", "--first", "Lee", "--email", "lee@x.example", "--phone", "+1 212 555 0111", "--cadence", "three-voicemails", "--start", "2026-11-23").stdout.strip()
+    for day, outcome in (("2026-11-23", "vm"), ("2026-11-24", "vm"), ("2026-11-25", "vm"), ("2026-11-26", "sent")):
+        cli("log", pid, outcome, "--at", f"{day}T10:00")
     result = cli("email", pid, "--at", "2026-11-30T10:00", ok=False)
     assert result.stderr == f"error: #{pid} Lee is fired: no cadence step is due, so there is no email to write\n"
 

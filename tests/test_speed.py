@@ -190,7 +190,7 @@ def test_a_full_name_is_found_through_its_index(pipeline, prospect_factory):
     with pipeline.reading() as session:
         assert pipeline.find(session, "megan HOLLOWAY").first_name == "Megan"
     sa.event.remove(pipeline.engine, "before_cursor_execute", keep)
-    statement, parameters = next((s, p) for s, p in statements if "lower(" in s)
+    statement, parameters = next((s, p) for s, p in statements if "prospect.name_key = " in s)
     with pipeline.engine.connect() as connection:
         plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-    assert [row[-1] for row in plan] == ["SEARCH prospect USING INDEX ix_prospect_name (<expr>=?)"]
+    assert [row[-1] for row in plan] == ["SEARCH prospect USING INDEX ix_prospect_name_key (name_key=?)"]

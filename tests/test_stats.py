@@ -7,8 +7,12 @@ import pytest
 START = "2026-11-23"  # a Monday: five-touch-fire's steps fall on 23, 24, 25, 27 and 30 November
 
 
+_PHONES = __import__("itertools").count(100)
+
+
 def add(cli, first: str, cadence: str = "five-touch-fire", start: str = START, **extra: str) -> str:
-    args = ["add", "--first", first, "--last", "Test", "--email", f"{first.lower()}@example.com", "--cadence", cadence, "--start", start]
+    phone = f"+1 212 555 {next(_PHONES):04d}"  # calls need a phone on file (the channel checks)
+    args = ["add", "--first", first, "--last", "Test", "--email", f"{first.lower()}@example.com", "--phone", phone, "--cadence", cadence, "--start", start]
     for key, value in extra.items():
         args += [f"--{key}", value]
     return cli(*args).stdout.strip()

@@ -211,7 +211,8 @@ def test_undo_restores_the_exact_state_and_removes_the_touch(pipeline, prospect_
 def test_undo_of_the_fire_step_unfires(pipeline, prospect_factory):
     row = prospect_factory(start=date(2026, 11, 23))
     for day in (23, 24, 25, 27):
-        pipeline.log(str(row.id), Outcome.NO_ANSWER, datetime(2026, 11, day, 10, tzinfo=timezone.utc))
+        outcome = Outcome.SENT if day == 25 else Outcome.NO_ANSWER  # step 3 is an email
+        pipeline.log(str(row.id), outcome, datetime(2026, 11, day, 10, tzinfo=timezone.utc))
     before = row_values(pipeline, row.id)
     assert (before["status"], before["step"], before["due_on"]) == ("active", 5, date(2026, 11, 30))
     pipeline.log(str(row.id), Outcome.VOICEMAIL, datetime(2026, 11, 30, 10, tzinfo=timezone.utc))

@@ -206,7 +206,7 @@ def test_totals_equal_the_touch_log_after_any_sequence_of_writes(people, actions
 
 
 def test_an_import_that_fills_an_owner_moves_the_prospects_figures_to_that_rep(cli, tmp_path, pipeline):
-    pid = cli("add", "--first", "Megan", "--last", "Lee", "--email", "megan@example.com", "--start", "2026-11-23").stdout.strip()
+    pid = cli("add", "--first", "Megan", "--last", "Lee", "--email", "megan@example.com", "--phone", "+1 212 555 0177", "--start", "2026-11-23").stdout.strip()
     cli("log", pid, "voicemail", "--at", "2026-11-23T10:00")
     cli("log", pid, "connected", "--at", "2026-11-24T10:00")
     leads = tmp_path / "owners.csv"
@@ -225,7 +225,7 @@ def test_an_import_that_fills_an_owner_moves_the_prospects_figures_to_that_rep(c
 def test_a_reps_figures_for_a_cadence_keep_the_touches_of_prospects_moved_out_of_it(cli, monkeypatch):
     """Bob's stop-chasing calls still count as its touches once the prospect is in another cadence."""
     monkeypatch.setenv("CADENCE_USER", "bob")
-    pid = cli("add", "--first", "Tom", "--email", "tom@example.com", "--cadence", "stop-chasing", "--start", "2026-11-23").stdout.strip()
+    pid = cli("add", "--first", "Tom", "--email", "tom@example.com", "--phone", "+1 212 555 0178", "--cadence", "stop-chasing", "--start", "2026-11-23").stdout.strip()
     cli("log", pid, "no-answer", "--at", "2026-11-23T10:00")
     cli("enroll", pid, "--cadence", "five-touch-fire", "--start", "2026-11-30", "--force")
 
@@ -236,7 +236,7 @@ def test_a_reps_figures_for_a_cadence_keep_the_touches_of_prospects_moved_out_of
 
 
 @pytest.mark.sqlite_only
-def test_migration_0006_counts_the_totals_of_0005_again(tmp_path):
+def test_migration_0007_counts_the_totals_of_0005_again(tmp_path):
     """Totals kept by 0005's rule (a step reached by everyone ever touched on it) are counted per enrolment."""
     from sqlalchemy import create_engine, insert, select
     from sqlmodel import Session
@@ -246,7 +246,7 @@ def test_migration_0006_counts_the_totals_of_0005_again(tmp_path):
 
     path = tmp_path / "old.db"
     old = create_engine(f"sqlite:///{path}")
-    db.upgrade(old, "0005")
+    db.upgrade(old, "0006")  # the totals kept by 0005's rule, and the name column the models now have
     with Session(old) as session:
         stamp = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
         session.add(Prospect(id=1, first_name="Tom", cadence="other", status="active", step=1, created_at=stamp, updated_at=stamp))
@@ -263,7 +263,7 @@ def test_migration_0006_counts_the_totals_of_0005_again(tmp_path):
     old.dispose()
 
     engine = db.open_engine(str(path))
-    assert db.current_revision(engine) == ("0006", True)
+    assert db.current_revision(engine) == ("0007", True)
     with Session(engine) as session:
         kinds = sorted((row.kind, row.cadence, row.n) for row in session.execute(select(stat_tally)))
         assert kinds == [("touches", "five", 1)]  # the touch stays; `five` no longer counts Tom as reached

@@ -27,7 +27,8 @@ def rep(monkeypatch):
 
 
 def add(cli, first: str, phone: str) -> int:
-    return int(cli("add", "--first", first, "--last", "Example", "--phone", phone, "--start", MONDAY).stdout)
+    email = f"{first.lower()}.{phone[-4:]}@example.com"
+    return int(cli("add", "--first", first, "--last", "Example", "--phone", phone, "--email", email, "--start", MONDAY).stdout)
 
 
 @pytest.fixture

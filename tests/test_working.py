@@ -131,7 +131,7 @@ def test_work_through_piped_input_over_several_days(cli):
     assert "'zz' is not in the legend; try again" in day2.stderr
 
     # Day 3: Amy (overdue) first; undo goes back to her; then Cat's email; quit.
-    day3 = cli("work", "--date", "2026-11-25", input="vm\n\nu\nconn\ngreat chat\ne\n\nquit\n")
+    day3 = cli("work", "--date", "2026-11-25", input="vm\n\nu\nconn\ngreat chat\n\ne\n\nquit\n")
     assert day3.exit_code == 0
     assert day3.stdout.index("#1 Amy Test") < day3.stdout.index("#3 Cat Test")
     assert "Undid voicemail for Amy Test." in day3.stdout
@@ -337,8 +337,8 @@ def test_max_calls_keeps_fire_callbacks_and_most_overdue_and_writes_nothing(cli,
     quick_cadence(tmp_path, monkeypatch)
     fire = add(cli, "Fay", "--phone", "+12125550101", "--cadence", "quick", "--start", "2026-11-25")
     cli("log", fire, "vm", "--at", "2026-11-25T10:00")
-    callback = add(cli, "Cal", "--phone", "+12125550102", "--cadence", "quick", "--start", "2026-11-26")
-    cli("log", callback, "cb", "--on", "2026-11-27", "--at", "2026-11-26T09:00")
+    callback = add(cli, "Cal", "--phone", "+12125550102", "--cadence", "quick", "--start", "2026-11-25")
+    cli("log", callback, "cb", "--on", "2026-11-27", "--at", "2026-11-25T09:00")
     oldest = add(cli, "Olga", "--phone", "+12125550103", "--start", "2026-11-23")
     older = add(cli, "Otto", "--phone", "+12125550104", "--start", "2026-11-24")
     fresh = add(cli, "Fred", "--phone", "+12125550105", "--start", "2026-11-26")

@@ -24,7 +24,7 @@ from cadence.errors import CadenceError
 # The importer reads these back into the same fields (see importer.ALIASES).
 CONTACT_COLUMNS = ("first_name", "last_name", "company", "title", "phone", "email", "timezone", "owner", "source", "tags")
 # Derived from phone and email on every write: not worth a column.
-INTERNAL = ("phone_key", "email_key", "fields")
+INTERNAL = ("phone_key", "email_key", "name_key", "fields")
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from cadence.errors import CadenceError
 
 JSON = typer.Option(False, "--json", help="Print JSON only (nothing else on stdout).")
 AT = typer.Option(None, "--at", metavar="DATETIME", help="Act as if it were this time (YYYY-MM-DDTHH:MM; naive = your time zone).")
+DATE = typer.Option(None, "--date", metavar="DATE", help="Act as if it were this day, at noon: YYYY-MM-DD, yesterday, monday, last friday... (instead of --at).")
 START = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 (default today).")
 EVERYONE = typer.Option(False, "--all", help="Everyone's prospects, not only the current rep's ($CADENCE_USER or profile user).")
 OWNER = typer.Option(None, "--owner", metavar="REP", help="This rep's prospects instead of the current rep's.")
@@ -25,7 +26,8 @@ def pipeline(ctx: typer.Context, everyone: bool = False, owner: str | None = Non
     """The pipeline on the chosen database, opened once per command.
 
     `everyone` (--all) or `owner` (--owner REP) choose whose prospects its lists show;
-    by default the current rep's, or everyone's when no rep is set.
+    by default the current rep's, or everyone's when no rep is set. Refuses a $TZ that cannot
+    be read when the profile sets no time zone of its own.
     """
     root = ctx.find_root()
     obj = root.obj if isinstance(root.obj, dict) else {}
@@ -33,9 +35,16 @@ def pipeline(ctx: typer.Context, everyone: bool = False, owner: str | None = Non
         from cadence.pipeline.core import Pipeline
         from cadence.store.db import open_engine
 
+        try:
+            zone, unreadable = system_zone(), None
+        except CadenceError as exc:
+            zone, unreadable = timezone.utc, exc
         engine = open_engine(obj.get("db"), notice=lambda text: typer.echo(text, err=True))
         root.call_on_close(engine.dispose)  # hand PostgreSQL connections back now, not at exit
-        obj["pipeline"] = Pipeline(engine, user=os.environ.get("CADENCE_USER") or None, system_zone=system_zone())
+        pipe = Pipeline(engine, user=os.environ.get("CADENCE_USER") or None, system_zone=zone)
+        if unreadable is not None and not pipe.profile.values.get("timezone"):
+            raise unreadable  # said once, never silently taken as UTC
+        obj["pipeline"] = pipe
         root.obj = obj
     pipe = obj["pipeline"]
     if everyone and owner is not None:
@@ -59,17 +68,37 @@ def parse_owners(text: str | None) -> list[str]:
     return names
 
 
+# A POSIX TZ rule such as EST5EDT, UTC-3 or <+0530>-5:30,M3.2.0,M11.1.0 (hours 0 to 24).
+_NAME = r"(?:[A-Za-z]{3,}|<[A-Za-z0-9+\-]{3,}>)"
+_OFFSET = r"[+-]?(?:[01]?\d|2[0-4])(?::[0-5]\d(?::[0-5]\d)?)?"
+_POSIX_TZ = re.compile(rf"{_NAME}{_OFFSET}(?:{_NAME}(?:{_OFFSET})?(?:,[A-Za-z0-9.,/:+\-]+)?)?")
+
+
 def system_zone():
-    """The machine's time zone: $TZ when it is an IANA name, else the local offset."""
+    """The machine's time zone: $TZ when it is an IANA name, else the local offset.
+
+    Refuses a $TZ that names no zone and is no POSIX rule the C library can read (TZ=UTC+99,
+    TZ=Mars/Base): the C library would silently take it as UTC.
+    """
     name = os.environ.get("TZ", "")
     if name:
         from cadence.domain.contacts import valid_timezone
 
-        if valid_timezone(name):
+        iana = name.removeprefix(":")
+        if valid_timezone(iana):
             from zoneinfo import ZoneInfo
 
-            return ZoneInfo(name)
-    return datetime.now().astimezone().tzinfo or timezone.utc
+            return ZoneInfo(iana)
+        readable = _POSIX_TZ.fullmatch(name) or (iana.startswith("/") and os.path.isfile(iana))
+        if not readable:
+            raise CadenceError(
+                f"TZ={name!r} is not a time zone cadence can read: set TZ to an IANA name such as "
+                "Europe/Paris (or unset it), or set yours with `cadence me set timezone Europe/Paris`"
+            )
+    try:
+        return datetime.now().astimezone().tzinfo or timezone.utc
+    except (ValueError, OverflowError):
+        raise CadenceError(f"TZ={name!r} is not a time zone cadence can read: set TZ to an IANA name such as Europe/Paris") from None
 
 
 def now() -> datetime:
@@ -77,29 +106,42 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def parse_date(text: str | None, option: str = "--date") -> date | None:
-    """An ISO date from an option; refuses anything else, naming the option."""
+def parse_date(text: str | None, option: str = "--date", today: date | None = None) -> date | None:
+    """The day an option names: YYYY-MM-DD, or with `today` also a phrase (yesterday, monday, in 2 weeks...)
+    counted from it; refuses anything else and days out of range, naming the option."""
+    from cadence.domain.dates import check_day, parse_day
+
     if text is None:
         return None
+    if today is not None:
+        return parse_day(text, today, option)
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise CadenceError(f"invalid date {text!r} for {option}: use YYYY-MM-DD, e.g. 2026-11-24") from None
+    return check_day(day, option)
 
 
 def parse_at(text: str | None) -> datetime | None:
-    """An ISO date-time from --at (naive means the salesperson's zone); a bare date means 12:00."""
+    """An ISO date-time from --at (naive means the salesperson's zone); a bare date means 12:00.
+
+    Refuses a time outside the dates cadence handles (see cadence.domain.dates).
+    """
+    from cadence.domain.dates import check_instant
+
     if text is None:
         return None
     value = text.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return datetime.combine(date.fromisoformat(value), time(12, 0))
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.combine(date.fromisoformat(value), time(12, 0))
+        else:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise CadenceError(
             f"invalid time {text!r} for --at: use YYYY-MM-DDTHH:MM (e.g. 2026-11-24T09:30), optionally with +01:00"
         ) from None
+    return check_instant(parsed)
 
 
 def clock(at: str | None, on: date | None = None) -> datetime:
@@ -110,6 +152,20 @@ def clock(at: str | None, on: date | None = None) -> datetime:
     if on is not None:
         return datetime.combine(on, time(12, 0))
     return now()
+
+
+def the_day(pipe, text: str | None, at: str | None = None) -> date | None:
+    """The day --date names (phrases counted from the day of --at, else from today); None when not given."""
+    if text is None:
+        return None
+    return parse_date(text, "--date", pipe.profile.local_day(clock(at)))
+
+
+def moment(pipe, at: str | None, day_text: str | None) -> datetime:
+    """The instant a command acts at, from --at or --date (noon of that day); refuses both at once."""
+    if at is not None and day_text is not None:
+        raise CadenceError("use --at or --date, not both: --at DATETIME gives the time too, --date DAY acts at noon")
+    return clock(at, the_day(pipe, day_text))
 
 
 def print_json(value: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, parse_date, parse_owners, pipeline, print_json
+from cadence.cli.common import AT, DATE, EVERYONE, JSON, OWNER, START, clock, moment, parse_date, parse_owners, pipeline, print_json, the_day
 from cadence.views.terminal import visible
 
 
@@ -24,6 +24,7 @@ def add(
     start: Optional[str] = START,
     no_enroll: bool = typer.Option(False, "--no-enroll", help="Add without a cadence."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
     """Add one prospect and enroll them; prints the new id."""
@@ -31,7 +32,7 @@ def add(
 
     pipe = pipeline(ctx)
     person = NewProspect(first_name=first, last_name=last, company=company, title=title, phone=phone, email=email, timezone=tz)
-    row = pipe.add(person, clock(at), cadence=cadence, start=parse_date(start, "--start"), enroll=not no_enroll)
+    row = pipe.add(person, moment(pipe, at, date), cadence=cadence, start=parse_date(start, "--start"), enroll=not no_enroll)
     if json_out:
         print_json({"id": row.id, "status": row.status, "cadence": row.cadence, "next_due": row.due_on.isoformat() if row.due_on else None})
     else:
@@ -55,6 +56,7 @@ def import_leads(
     dry_run: bool = typer.Option(False, "--dry-run", help="Do everything but write to the database; report what would happen."),
     owners: Optional[str] = typer.Option(None, "--owners", metavar="REP,REP,...", help="Deal new people round-robin to these reps (over the file's Owner column); default: you."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
     """Import leads from CSV: one transaction; duplicates skipped, bad rows reported by line."""
@@ -63,6 +65,7 @@ def import_leads(
 
     pipe = pipeline(ctx)
     dealt = parse_owners(owners)
+    instant = moment(pipe, at, date)
     if show_mapping:
         shown = preview(file, region or pipe.profile.region, maps, encoding=encoding, delimiter=delimiter)
         if json_out:
@@ -72,7 +75,7 @@ def import_leads(
         return
     with output.import_progress(file.name) as progress:
         report = import_file(
-            pipe, file, clock(at), cadence=cadence, start=parse_date(start, "--start"), enroll=enroll,
+            pipe, file, instant, cadence=cadence, start=parse_date(start, "--start"), enroll=enroll,
             overrides=maps, encoding=encoding, delimiter=delimiter, region=region, update=update,
             match_name=match_name, rejects=rejects, dry_run=dry_run, progress=progress, owners=dealt,
         )
@@ -84,7 +87,7 @@ def import_leads(
 
 def today(
     ctx: typer.Context,
-    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day to list (YYYY-MM-DD; default today)."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day to list (default today): YYYY-MM-DD, yesterday, monday, in 2 days..."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Keep the day to N calls (fire steps, callbacks and the most overdue first); the rest wait. Default: profile max_calls, else no cap."),
     everyone: bool = EVERYONE,
@@ -94,7 +97,7 @@ def today(
 ) -> None:
     """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
     pipe = pipeline(ctx, everyone, owner)
-    day = parse_date(date)
+    day = the_day(pipe, date, at)
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)
     capped = pipe.today_capped(instant, day, max_calls)
@@ -124,21 +127,18 @@ def log(
     prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
     outcome: str = typer.Argument(..., help="no-answer, voicemail, gatekeeper, sent, connected, meeting, callback, replied, not-interested, disqualified, bad-number, bounced, do-not-contact, done, skipped (aliases: na, vm, gk, conn, mtg, cb, ni, dq, dnc)."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     note: str = typer.Option("", "--note", help="A note kept with the touch."),
-    on: Optional[str] = typer.Option(None, "--on", metavar="DATE", help="Callback date (callback) or next date (connected, replied, meeting): YYYY-MM-DD, tomorrow, friday, in 3 days, in 2 weeks, in a month, next month, in 6 months."),
-    force: bool = typer.Option(False, "--force", help="Log even when no step is due, or the prospect was fired."),
+    on: Optional[str] = typer.Option(None, "--on", metavar="DATE", help="Callback date (callback) or next date (connected, replied, meeting, or a follow-up tried again): YYYY-MM-DD, tomorrow, friday, next tuesday, in 3 days, in 2 weeks, in a month; a phrase lands on a working day."),
+    force: bool = typer.Option(False, "--force", help="Log even when no step is due, the prospect was fired, or the outcome does not fit the step's channel or their contacts."),
     json_out: bool = JSON,
 ) -> None:
     """Record what happened with a prospect and move them along the cadence."""
     from cadence.domain.engine import parse_outcome
 
-    from cadence.domain.dates import parse_day
-
     pipe = pipeline(ctx)
     kind = parse_outcome(outcome)
-    instant = clock(at)
-    on_day = parse_day(on, pipe.profile.local_day(instant)) if on is not None else None
-    result = pipe.log(prospect, kind, instant, note=note, callback_on=on_day, force=force)
+    result = pipe.log(prospect, kind, moment(pipe, at, date), note=note, callback_on=on, force=force)
     if json_out:
         print_json(result.to_json())
     else:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, EVERYONE, JSON, OWNER, clock, parse_date, pipeline, print_json
+from cadence.cli.common import AT, DATE, EVERYONE, JSON, OWNER, clock, moment, parse_date, pipeline, print_json, the_day
 from cadence.errors import CadenceError
 
 
@@ -65,6 +65,7 @@ def email(
     open_: bool = typer.Option(False, "--open", help="Open it in your mail program (a mailto: link)."),
     send: bool = typer.Option(False, "--send", help="Send it over SMTP (profile smtp_* settings) and log the step as sent."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
     """The prospect's due email step, rendered: printed, saved as a draft, opened, or sent."""
@@ -73,7 +74,7 @@ def email(
     if sum((draft is not None, open_, send)) > 1:
         raise CadenceError("choose one of --draft, --open and --send")
     pipe = pipeline(ctx)
-    instant = pipe.profile.aware(clock(at))
+    instant = pipe.profile.aware(moment(pipe, at, date))
     message = mail.due_email(pipe, prospect, instant)
     result = message.to_json()
     if draft is not None:
@@ -105,7 +106,7 @@ def email(
 def calendar(
     ctx: typer.Context,
     days: int = typer.Option(7, "--days", help="How many days, from --date."),
-    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="First day (default today)."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="First day (default today): YYYY-MM-DD, monday, next week..."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="The .ics file to write (default: standard output)."),
     at: Optional[str] = AT,
     everyone: bool = EVERYONE,
@@ -116,7 +117,7 @@ def calendar(
     from cadence.channels import feed
 
     pipe = pipeline(ctx, everyone, owner)
-    first = parse_date(date)
+    first = the_day(pipe, date, at)
     instant = clock(at, first)
     events = feed.plan(pipe, first or pipe.profile.local_day(instant), days, instant)
     content = feed.to_ics(events, pipe.profile.aware(instant))

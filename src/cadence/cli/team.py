@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, JSON, clock, pipeline, print_json
+from cadence.cli.common import AT, DATE, JSON, moment, pipeline, print_json
 from cadence.views.terminal import visible
 
 
@@ -15,10 +15,12 @@ def assign(
     prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
     rep: str = typer.Argument(..., help="The rep who takes the prospect over (their CADENCE_USER name)."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
     """Give a prospect to another rep: it leaves your list and joins theirs, history and step unchanged."""
-    result = pipeline(ctx).assign(prospect, rep, clock(at))
+    pipe = pipeline(ctx)
+    result = pipe.assign(prospect, rep, moment(pipe, at, date))
     if json_out:
         print_json(result)
     else:

@@ -7,13 +7,13 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, EVERYONE, JSON, OWNER, START, clock, now, parse_at, parse_date, pipeline, print_json
+from cadence.cli.common import AT, DATE, EVERYONE, JSON, OWNER, START, clock, moment, now, parse_at, parse_date, pipeline, print_json, the_day
 from cadence.views.terminal import visible
 
 
 def work(
     ctx: typer.Context,
-    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today)."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today): YYYY-MM-DD, yesterday, monday..."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Cap the calls as `today --max-calls` does."),
     everyone: bool = EVERYONE,
@@ -21,15 +21,17 @@ def work(
 ) -> None:
     """Walk today's list one prospect at a time and log each outcome with a keystroke.
 
+    Offers only the outcomes that fit each item (its channel, the prospect's contacts).
     When standard input is not a terminal, reads one answer per line: an outcome
     (key, name or alias), skip, undo or quit; after an outcome a note line (empty
-    for none) and, for a callback, a date line.
+    for none) and, for callback, connected, replied and meeting, a date line
+    (required for a callback, empty for none otherwise).
     """
     from cadence.views import daily as output
     from cadence.domain.worklist import WorkSession
 
     pipe = pipeline(ctx, everyone, owner)
-    day = parse_date(date)
+    day = the_day(pipe, date, at)
     fixed = parse_at(at) if at else (clock(None, day) if day else None)
     instant = fixed or now()
     capped = pipe.today_capped(instant, day, max_calls)
@@ -47,7 +49,7 @@ def _walk(session, answers, pipe, output) -> None:
     from cadence.domain.dates import parse_day
     from cadence.domain.engine import Outcome
     from cadence.errors import CadenceError
-    from cadence.domain.worklist import legend, read_answer
+    from cadence.domain.worklist import DATED, fits, legend, read_answer
 
     if session.current() is None:
         output.console.print("Nothing due to work through.")
@@ -56,7 +58,7 @@ def _walk(session, answers, pipe, output) -> None:
     while (item := session.current()) is not None:
         if shown is not session.index:
             output.work_item(item, session.index + 1, len(session.items))
-            output.console.print(legend())
+            output.console.print(legend(item))
             shown = session.index
         raw = answers.key("outcome")
         if raw is None:
@@ -70,6 +72,9 @@ def _walk(session, answers, pipe, output) -> None:
         if answer == "skip":
             session.skip()
             continue
+        if isinstance(answer, Outcome) and not fits(answer, item):
+            output.errors.print(f"{raw.strip()!r} ({answer.value}) does not fit this {_what(item)}; use a key of the legend")
+            continue
         if answer == "undo":
             try:
                 undone = session.undo()
@@ -82,15 +87,19 @@ def _walk(session, answers, pipe, output) -> None:
         if note is None:
             return
         on_day = None
-        if answer == Outcome.CALLBACK:
-            while on_day is None:
-                text = answers.line("callback date (e.g. 2026-12-07, friday, in 2 weeks)")
-                if text is None:
-                    return
-                try:
-                    on_day = parse_day(text, pipe.profile.local_day(session.clock()))
-                except CadenceError as exc:
-                    output.errors.print(f"error: {exc}")
+        while answer in DATED and on_day is None:
+            required = answer == Outcome.CALLBACK
+            prompt = "callback date" if required else "next date, Enter for none"
+            text = answers.line(f"{prompt} (e.g. 2026-12-07, friday, in 2 weeks)")
+            if text is None:
+                return
+            if not text.strip() and not required:
+                break
+            try:
+                parse_day(text, pipe.profile.local_day(session.clock()))  # asked again until it reads
+                on_day = text
+            except CadenceError as exc:
+                output.errors.print(f"error: {exc}")
         try:
             result = session.log(answer, note=note.strip(), on=on_day)
         except CadenceError as exc:
@@ -98,6 +107,12 @@ def _walk(session, answers, pipe, output) -> None:
             session.skip()
             continue
         output.logged(result)
+
+
+def _what(item) -> str:
+    if item.type == "callback":
+        return "follow-up"
+    return {"phone": "call", "email": "email", "task": "task"}.get(item.channel, "item")
 
 
 class _Answers:
@@ -136,24 +151,23 @@ class _Answers:
 
 
 def _day_at(pipe, at: str | None, date: str | None = None):
-    day = parse_date(date)
-    return day or pipe.profile.local_day(clock(at))
+    return pipe.profile.local_day(moment(pipe, at, date))
 
 
-def pause(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, json_out: bool = JSON) -> None:
+def pause(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, date: Optional[str] = DATE, json_out: bool = JSON) -> None:
     """Take a prospect off the list until `cadence resume`."""
     from cadence.pipeline import planning
 
     pipe = pipeline(ctx)
-    _report(planning.pause(pipe, prospect, _day_at(pipe, at)), json_out, "Paused")
+    _report(planning.pause(pipe, prospect, _day_at(pipe, at, date)), json_out, "Paused")
 
 
-def resume(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, json_out: bool = JSON) -> None:
+def resume(ctx: typer.Context, prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."), at: Optional[str] = AT, date: Optional[str] = DATE, json_out: bool = JSON) -> None:
     """Put a paused prospect back on the list; their due dates move on by the days paused."""
     from cadence.pipeline import planning
 
     pipe = pipeline(ctx)
-    _report(planning.resume(pipe, prospect, _day_at(pipe, at)), json_out, "Resumed")
+    _report(planning.resume(pipe, prospect, _day_at(pipe, at, date)), json_out, "Resumed")
 
 
 def snooze(
@@ -161,6 +175,7 @@ def snooze(
     prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."),
     until: str = typer.Option(..., "--until", metavar="DATE", help="Back on the list this day: YYYY-MM-DD, monday, in 2 weeks, next month..."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
     """Put a prospect off until a day you choose (not counted as their postponement)."""
@@ -168,7 +183,7 @@ def snooze(
     from cadence.domain.dates import parse_day
 
     pipe = pipeline(ctx)
-    day = _day_at(pipe, at)
+    day = _day_at(pipe, at, date)
     _report(planning.snooze(pipe, prospect, parse_day(until, day, "--until"), day), json_out, "Snoozed")
 
 
@@ -179,13 +194,14 @@ def enroll(
     start: Optional[str] = START,
     force: bool = typer.Option(False, "--force", help="Move a prospect out of another cadence, or re-enroll a fired one."),
     at: Optional[str] = AT,
+    date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
     """Start a prospect on a cadence (never silently moves or revives one)."""
     from cadence.pipeline import planning
 
     pipe = pipeline(ctx)
-    day = parse_date(start, "--start") or _day_at(pipe, at)
+    day = parse_date(start, "--start") or _day_at(pipe, at, date)
     _report(planning.enroll(pipe, prospect, cadence, day, force), json_out, "Enrolled")
 
 

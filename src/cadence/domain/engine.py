@@ -77,6 +77,12 @@ NOT_TOUCHES = frozenset({Outcome.SKIPPED})
 # Outcomes that are not an outbound try: they do not count as attempts and
 # are accepted whether or not a step is due.
 NOT_ATTEMPTS = frozenset({Outcome.REPLIED, Outcome.DISQUALIFIED, Outcome.DO_NOT_CONTACT})
+# Outcomes that only make sense on one channel (docs/guide.md, "Channel checks"): an email was
+# sent or bounced; a phone rang, or someone (a gatekeeper included) answered it.
+EMAIL_OUTCOMES = frozenset({Outcome.SENT, Outcome.BOUNCED})
+PHONE_OUTCOMES = frozenset({Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.CONNECTED, Outcome.GATEKEEPER})
+# Statuses whose item is a follow-up agreed with the prospect, not a cadence step.
+FOLLOWING_UP = frozenset({Status.ENGAGED, Status.CONVERTED})
 # Statuses where an outbound touch is a mistake unless forced.
 CLOSED = frozenset(
     {Status.FIRED, Status.LOST, Status.DISQUALIFIED, Status.PAUSED, Status.NEEDS_FIX}
@@ -184,6 +190,22 @@ def item_type(plan: Plan | None, state: State) -> str | None:
     return None
 
 
+def misfit(outcome: Outcome, channel: str | None, has_phone: bool, has_email: bool) -> str | None:
+    """Why `outcome` cannot have happened on an item of `channel` (phone, email, task or None for
+    a follow-up, which may be taken on either) for a prospect with these contacts; None when it fits."""
+    if outcome in EMAIL_OUTCOMES:
+        if channel == "phone":
+            return "call"
+        if not has_email:
+            return "no email"
+    if outcome in PHONE_OUTCOMES:
+        if channel == "email":
+            return "email"
+        if not has_phone:
+            return "no phone"
+    return None
+
+
 def log(
     plan: Plan | None,
     calendar: Calendar,
@@ -208,6 +230,8 @@ def log(
     attempt = outbound and outcome not in NOT_TOUCHES
     if outbound:
         _check_outbound(state, on, force, who)
+        if state.status in FOLLOWING_UP and outcome in ADVANCING and not force:
+            _check_follow_up(state, on, who)
     kind = item_type(plan, state)
     on_step = state.step if state.status == Status.ACTIVE and plan is not None else None
     touch = Touch(
@@ -249,6 +273,22 @@ def _check_outbound(state: State, on: date, force: bool, who: str) -> None:
             )
 
 
+def _check_follow_up(state: State, on: date, who: str) -> None:
+    """Refuses a try that did not reach an engaged (or converted) prospect before their follow-up is due.
+
+    What a conversation produced (connected, meeting, callback, not-interested...) is accepted at any time.
+    """
+    if state.due_on is None:
+        raise CadenceError(
+            f"{who} is {state.status.value} with no follow-up date: give one with `cadence snooze` or log "
+            "what the conversation gave (connected --on DATE, meeting, ...); use --force to log this try anyway"
+        )
+    if state.due_on > on:
+        raise CadenceError(
+            f"the follow-up with {who} is not due until {state.due_on.isoformat()}; use --force to log it early"
+        )
+
+
 def _effect(
     plan: Plan | None,
     calendar: Calendar,
@@ -271,7 +311,9 @@ def _effect(
             )
         # The lead is in business days even when the cadence counts calendar days.
         business = calendar if calendar.business else replace(calendar, business=True)
-        early = max(on, business.subtract(callback_on, callback_lead))
+        # Never back on the list the day it was logged, unless they asked for that very day.
+        earliest = on if callback_on == on else min(callback_on, business.add(on, 1))
+        early = max(earliest, business.subtract(callback_on, callback_lead))
         return replace(
             state,
             status=Status.SNOOZED,
@@ -303,8 +345,10 @@ def _advance(
     status = state.status
     if status == Status.SNOOZED:
         return _resume_after_callback(plan, calendar, state, on)
-    if status in (Status.ENGAGED, Status.CONVERTED):
-        return replace(state, due_on=next_on, callback_on=None, last_done_on=on)
+    if status in FOLLOWING_UP:
+        # A follow-up that did not reach them is tried again: on the date given, else the next
+        # working day. It never silently drops off every list.
+        return replace(state, due_on=next_on or calendar.add(on, 1), callback_on=None, last_done_on=on)
     if status == Status.FIRED and plan is not None and state.due_on is not None and state.due_on <= on:
         # The recycle date has come: the prospect starts the cadence again, step 1 done today.
         restarted = State(
@@ -338,9 +382,10 @@ def _done_step(plan: Plan, calendar: Calendar, state: State, on: date) -> State:
 
 
 def _resume_after_callback(plan: Plan | None, calendar: Calendar, state: State, on: date) -> State:
-    """A callback attempt that did not reach them: back to where they were."""
+    """A callback attempt that did not reach them: back to where they were (a follow-up out of any
+    cadence is tried again the next working day)."""
     if state.step is None or plan is None or state.started_on is None:
-        return replace(state, status=Status.ENGAGED, due_on=None, callback_on=None, last_done_on=on)
+        return replace(state, status=Status.ENGAGED, due_on=calendar.add(on, 1), callback_on=None, last_done_on=on)
     due = max(calendar.add(on, 1), planned_on(plan, calendar, state.started_on, state.step))
     return replace(state, status=Status.ACTIVE, due_on=due, callback_on=None, last_done_on=on)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
-from cadence.domain.engine import Outcome, parse_outcome
+from cadence.domain.engine import Outcome, misfit, parse_outcome
 from cadence.errors import CadenceError
 
 # One keystroke per outcome in the guided session, shown as its legend.
@@ -29,6 +29,11 @@ KEYS: dict[str, Outcome] = {
     "p": Outcome.SKIPPED,  # a task step passed over
 }
 CONTROLS = {"s": "skip", "u": "undo", "q": "quit"}
+# Outcomes for a task step only: a call or an email is never "done" or "skipped" in the guided session.
+TASK_ONLY = frozenset({Outcome.DONE, Outcome.SKIPPED})
+# Outcomes after which the session asks for a date: required for a callback, Enter for none for the
+# others (the prospect stays engaged or converted, listed with or without a next date).
+DATED = frozenset({Outcome.CALLBACK, Outcome.CONNECTED, Outcome.REPLIED, Outcome.MEETING})
 CONTROL_WORDS = {"skip": "skip", "undo": "undo", "back": "undo", "quit": "quit", "exit": "quit"}
 
 
@@ -85,6 +90,14 @@ def cap_calls(items: list, max_calls: int | None, next_day: date) -> Capped:
     return Capped([i for i in items if i.channel != "phone" or id(i) in kept], deferred, next_day)
 
 
+def fits(outcome: Outcome, item: Any) -> bool:
+    """True when `outcome` can have happened on this item of the list (its channel, the prospect's contacts)."""
+    channel = None if item.type in ("callback",) else item.channel
+    if outcome in TASK_ONLY and channel != "task":
+        return False
+    return misfit(outcome, channel, bool(item.phone), bool(item.email)) is None
+
+
 def read_answer(text: str) -> Outcome | str | None:
     """An outcome, 'skip', 'undo' or 'quit' from a keystroke or a word; None when it is neither."""
     word = text.strip()
@@ -102,9 +115,9 @@ def read_answer(text: str) -> Outcome | str | None:
         return None
 
 
-def legend() -> str:
-    """The keys of the guided session, one line."""
-    keys = [f"{key}={outcome.value}" for key, outcome in KEYS.items()]
+def legend(item: Any = None) -> str:
+    """The keys of the guided session, one line: only the outcomes that fit `item` when one is given."""
+    keys = [f"{key}={outcome.value}" for key, outcome in KEYS.items() if item is None or fits(outcome, item)]
     keys += [f"{key}={word}" for key, word in CONTROLS.items()]
     return " ".join(keys)
 
@@ -123,7 +136,7 @@ class WorkSession:
     def current(self):
         return self.items[self.index] if self.index < len(self.items) else None
 
-    def log(self, outcome: Outcome, note: str = "", on: date | None = None):
+    def log(self, outcome: Outcome, note: str = "", on: date | str | None = None):
         """Log `outcome` for the current item and move on; refuses what `log` refuses."""
         item = self.current()
         result = self.pipe.log(str(item.prospect_id), outcome, self.clock(), note=note, callback_on=on)

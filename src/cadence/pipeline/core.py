@@ -89,10 +89,12 @@ class Logged:
     fired: bool
     after_fire: bool
     forced: bool
+    on: date | None = None  # the date understood from --on: the asked callback or the next date
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["next_due"] = self.next_due.isoformat() if self.next_due else None
+        data["on"] = self.on.isoformat() if self.on else None
         return data
 
 
@@ -403,12 +405,20 @@ class Pipeline:
         outcome: Outcome,
         at: datetime,
         note: str = "",
-        callback_on: date | None = None,
+        callback_on: date | str | None = None,
         force: bool = False,
     ) -> Logged:
-        """Record one outcome at instant `at` and move the prospect on; refuses what the engine refuses."""
+        """Record one outcome at instant `at` and move the prospect on; refuses what the engine refuses,
+        and an outcome that does not fit the step's channel or the prospect's contacts unless `force`.
+
+        `callback_on` is a date, or the text of --on: a phrase ("in 2 weeks", "next tuesday") lands on
+        a working day of the prospect's calendar outside your days off; YYYY-MM-DD is kept as given.
+        """
+        from cadence.domain import dates
+
         at = self.profile.aware(at)
         day = self.profile.local_day(at)
+        asked = dates.read_day(callback_on, day) if isinstance(callback_on, str) else (callback_on, False)
         with self.writing() as session:
             row = self.find(session, ref)
             plan = self._plan_of(row)
@@ -421,14 +431,20 @@ class Pipeline:
                     f"#{row.id} {name} is {row.owner}'s prospect: leave the calls to them, or take them over "
                     f"with `cadence assign {row.id} {self.user}` (--force logs it anyway)"
                 )
+            calendar = self.calendar_for(plan)
+            on_day, phrase = asked
+            if on_day is not None and phrase:
+                on_day = dates.check_day(dates.on_working_day(on_day, calendar, self.profile.days_off), "--on")
+            if not force:
+                self._check_fit(outcome, plan, before, row, name)
             result = engine.log(
                 plan,
-                self.calendar_for(plan),
+                calendar,
                 before,
                 outcome,
                 day,
-                callback_on=callback_on,
-                next_on=callback_on if outcome != Outcome.CALLBACK else None,
+                callback_on=on_day,
+                next_on=on_day if outcome != Outcome.CALLBACK else None,
                 force=force,
                 callback_lead=self.profile.callback_lead,
                 who=name,
@@ -468,7 +484,28 @@ class Pipeline:
                 fired=after.status == Status.FIRED and before.status != Status.FIRED,
                 after_fire=touch.after_fire,
                 forced=force,
+                on=on_day,
             )
+
+    def _check_fit(self, outcome: Outcome, plan: Cadence | None, state: State, row: Prospect, who: str) -> None:
+        """Refuses an outcome that cannot have happened on the item due (docs/guide.md, "Channel checks")."""
+        channel = item_channel(plan, state)
+        why = engine.misfit(outcome, channel, bool(row.phone), bool(row.email))
+        if why is None:
+            return
+        force = "or use --force to log it anyway"
+        if why in ("call", "email"):
+            fits = "vm, na, gk, conn" if why == "call" else "sent, bounced"
+            kind = "a call" if why == "call" else "an email"
+            raise CadenceError(
+                f"'{outcome.value}' does not fit step {state.step} for {who}: it is {kind}. "
+                f"Log what happened ({fits}, ...), {force}"
+            )
+        what = "email" if why == "no email" else "phone"
+        raise CadenceError(
+            f"'{outcome.value}' needs {'an' if what == 'email' else 'a'} {what} but {who} has none on file: "
+            f"add it (`cadence import FILE --update` fills empty fields), {force}"
+        )
 
     def undo(self, ref: str | None = None) -> dict[str, Any]:
         """Remove the last touch (of one prospect, or the last logged at all) and restore the state before it."""
@@ -565,6 +602,18 @@ class Pipeline:
                 for t in history
             ],
         }
+
+
+def item_channel(plan: Cadence | None, state: State) -> str | None:
+    """The channel of the cadence step due (phone, email or task); None for a follow-up, a callback
+    or anything else out of the cadence, which may be taken on any channel."""
+    if plan is None:
+        return None
+    if state.status == Status.ACTIVE and state.step is not None and state.step <= len(plan.steps):
+        return plan.steps[state.step - 1].channel
+    if state.status == Status.FIRED and state.due_on is not None:
+        return plan.steps[0].channel  # a recycle item starts the cadence again
+    return None
 
 
 def _iso(value: date | None) -> str | None:

@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, text
+import unicodedata
+
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, event, text
 from sqlmodel import Field, SQLModel
+
+
+def name_key(first_name: str, last_name: str) -> str:
+    """The full name as lookup compares it: Unicode case-folded (É, Ł, Ü as well as A), spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", f"{first_name or ''} {last_name or ''}").casefold().split())
 
 
 class Prospect(SQLModel, table=True):
@@ -14,13 +21,13 @@ class Prospect(SQLModel, table=True):
     __table_args__ = (
         Index("ix_prospect_due", "due_on", "status"),
         Index("ix_prospect_owner_due", "owner", "due_on"),
-        Index("ix_prospect_name", text("lower(first_name || ' ' || last_name)")),  # finding by full name
         Index("ix_prospect_stats", "cadence", "status", "postponements", "owner"),  # `stats` counts statuses from it
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     first_name: str = ""
     last_name: str = ""
+    name_key: str = Field(default="", index=True, sa_column_kwargs={"server_default": text("''")})  # name_key(first_name, last_name): finding by name (0006)
     title: str = ""
     company: str = ""
     phone: str = ""
@@ -46,6 +53,12 @@ class Prospect(SQLModel, table=True):
     paused_on: Optional[date] = None
     created_at: datetime
     updated_at: datetime
+
+
+@event.listens_for(Prospect, "before_insert")
+@event.listens_for(Prospect, "before_update")
+def _keep_name_key(_mapper, _connection, row: Prospect) -> None:
+    row.name_key = name_key(row.first_name, row.last_name)
 
 
 class Touch(SQLModel, table=True):

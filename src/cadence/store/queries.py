@@ -7,11 +7,11 @@ from dataclasses import asdict, fields
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from sqlalchemy import delete, func, literal_column, or_, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlmodel import Session
 
 from cadence.domain.engine import State, Status
-from cadence.store.models import Prospect, Setting, Touch
+from cadence.store.models import Prospect, Setting, Touch, name_key
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import ORMExecuteState
@@ -112,7 +112,9 @@ def set_setting(session: Session, owner: str, key: str, value: str | None) -> No
 
 
 def by_reference(session: Session, ref: str, phone_key: Callable[[], str], owner: str | None) -> list[Prospect]:
-    """Prospects matching an id, an email, a phone or a part of the name (best matches only).
+    """Prospects matching an id, an email, a phone or the name (best matches only): the full name,
+    else whole words of it (a first or a last name), else a part of it. Never a company name; case
+    never matters, in any alphabet (see name_key).
 
     `phone_key` gives the ref's phone key; it is called only when the ref looks like a phone
     number, because reading one loads the phone-number library.
@@ -131,19 +133,20 @@ def by_reference(session: Session, ref: str, phone_key: Callable[[], str], owner
         found = list(session.execute(scoped.where(Prospect.phone_key == key)).scalars())
         if found:
             return found
-    # Written as ix_prospect_name is, with the space as a literal, so an exact name is an index lookup.
-    name = func.lower(Prospect.first_name + literal_column("' '") + Prospect.last_name)
-    exact = list(session.execute(scoped.where(name == ref.lower()).limit(20)).scalars())
-    if exact:
+    key = name_key(ref, "")
+    if not key:
+        return []
+    exact = list(session.execute(scoped.where(Prospect.name_key == key).order_by(Prospect.id).limit(20)).scalars())
+    if exact:  # an index lookup (ix_prospect_name_key)
         return exact
-    pattern = "%" + ref.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return list(
-        session.execute(
-            scoped.where(or_(name.like(pattern, escape="\\"), func.lower(Prospect.company).like(pattern, escape="\\")))
-            .order_by(Prospect.id)
-            .limit(20)
-        ).scalars()
-    )
+    part = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    column = Prospect.name_key
+    words = or_(*(column.like(p, escape="\\") for p in (f"{part} %", f"% {part}", f"% {part} %")))
+    for condition in (words, column.like(f"%{part}%", escape="\\")):
+        found = list(session.execute(scoped.where(condition).order_by(Prospect.id).limit(20)).scalars())
+        if found:
+            return found
+    return []
 
 
 def _listed():
@@ -329,6 +332,9 @@ def insert_prospects(session: Session, rows: list[dict], returning: bool = False
     """Insert prospect rows (all with the same keys), each with the `shared` values too, in one
     executemany; their ids, in order, when asked."""
     table = Prospect.__table__
+    if "name_key" not in rows[0]:  # what the ORM's hook (models._keep_name_key) does for one row
+        for row in rows:
+            row["name_key"] = name_key(row.get("first_name", ""), row.get("last_name", ""))
     shared = {k: v for k, v in (shared or {}).items() if k not in rows[0]}
     connection = session.connection()
     if not returning and connection.dialect.name == "sqlite":
@@ -377,3 +383,8 @@ def fill_prospects(session: Session, changes: dict[int, dict], at) -> None:
         for prospect_id, values in changes.items():
             assert not set(values) & set(STATE_FIELDS), "an import never changes cadence state"
             session.execute(table.update().where(table.c.id == prospect_id).values(**values, updated_at=at))
+    renamed = sorted(prospect_id for prospect_id, values in changes.items() if {"first_name", "last_name"} & set(values))
+    for start in range(0, len(renamed), 500):
+        query = select(table.c.id, table.c.first_name, table.c.last_name).where(table.c.id.in_(renamed[start : start + 500]))
+        for row in session.execute(query).all():
+            session.execute(table.update().where(table.c.id == row.id).values(name_key=name_key(row.first_name, row.last_name)))

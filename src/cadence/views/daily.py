@@ -106,7 +106,11 @@ def _indent(text: str) -> str:
 def logged(result: Any) -> None:
     step = f" on step {result.step}" if result.step else ""
     forced = " (forced)" if result.forced else ""
-    console.print(f"Logged {result.outcome}{step} for #{result.prospect_id} {escape(result.name)}{forced}.")
+    understood = ""
+    if getattr(result, "on", None):
+        what = "callback" if result.outcome == "callback" else "follow-up"
+        understood = f": {what} on {result.on.strftime('%a')} {result.on.isoformat()}"
+    console.print(f"Logged {result.outcome}{step} for #{result.prospect_id} {escape(result.name)}{forced}{understood}.")
     if result.fired:
         console.print("[bold red]Fired:[/bold red] off the list. If they call back, log `replied`.")
     elif result.after_fire:

@@ -4,14 +4,14 @@
 the furthest one touched), and a reply only when it followed a step of that enrolment,
 so the totals kept since 0005 are counted again from the touch log.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
