@@ -33,7 +33,10 @@ def pipeline(ctx: typer.Context, everyone: bool = False, owner: str | None = Non
         from cadence.pipeline import Pipeline
         from cadence.store.db import open_engine
 
-        engine = open_engine(obj.get("db"))
+        notices: list[str] = []
+        engine = open_engine(obj.get("db"), notices)
+        for line in notices:
+            typer.echo(line, err=True)
         root.call_on_close(engine.dispose)  # hand PostgreSQL connections back now, not at exit
         obj["pipeline"] = Pipeline(engine, user=os.environ.get("CADENCE_USER") or None, system_zone=system_zone())
         root.obj = obj
