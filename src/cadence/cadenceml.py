@@ -323,15 +323,17 @@ def dump(document: dict[str, Any]) -> str:
 
 def write(conversion: Conversion, folder: Path, force: bool = False) -> list[tuple[Converted, Path]]:
     """Write each converted cadence as folder/NAME.yaml; refuses (writing nothing) to overwrite unless `force`."""
+    from cadence.files import write_private
+
     targets = [(c, folder / f"{c.name}.yaml") for c in conversion.cadences]
     if not force:
         existing = [str(p) for _, p in targets if p.exists()]
         if existing:
             raise CadenceError(f"{', '.join(existing)} already exists: remove it, choose another --out folder, or add --force")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         for converted, target in targets:
-            target.write_text(converted.text, encoding="utf-8")
+            write_private(target, converted.text, exclusive=False)
     except OSError as exc:
         raise CadenceError(f"cannot write into {folder}: {exc.strerror}; choose another folder with --out") from None
     return targets
@@ -339,14 +341,13 @@ def write(conversion: Conversion, folder: Path, force: bool = False) -> list[tup
 
 def import_file(path: Path, folder: Path, force: bool = False) -> tuple[list[tuple[Converted, Path]], list[str]]:
     """Convert a CadenceML file and write one native cadence file per cadence; returns them and what was left out."""
+    from cadence.cadences import MAX_FILE
+    from cadence.files import read_capped
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CadenceError(f"{path}: no such file") from None
+        text = read_capped(path, MAX_FILE, "CadenceML file").decode("utf-8")
     except UnicodeDecodeError:
         raise CadenceError(f"{path}:1: not a text file (expected UTF-8 YAML)") from None
-    except OSError as exc:
-        raise CadenceError(f"cannot read {path}: {exc.strerror}") from None
     conversion = convert(text, str(path))
     return write(conversion, folder, force), conversion.not_mapped
 

@@ -91,14 +91,15 @@ def write_new(name: str, folder: Path) -> Path:
     for path in (target, other):
         if path.exists():
             raise CadenceError(f"{path} already exists: edit it, or choose another name or --out folder")
+    from cadence.files import write_private
+
     text = starter(name)
     _cadence, problems = parse_cadence(text, str(target))
     if problems:  # a bug in the template, not the user's doing
         raise CadenceError(f"the starter file is not valid: {problems[0]}")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with target.open("x", encoding="utf-8") as handle:
-            handle.write(text)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_private(target, text)
     except FileExistsError:
         raise CadenceError(f"{target} already exists: edit it, or choose another name or --out folder") from None
     except OSError as exc:
