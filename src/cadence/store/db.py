@@ -145,7 +145,7 @@ def url_secrets(raw: str) -> list[str]:
         key, _, value = raw_value.partition("=")
         if key.lower() in ("password", "sslpassword"):
             found.append(value)
-    every = {s for secret in found for s in (secret, unquote(secret), unquote(secret.replace("+", " "))) if s}
+    every = {s for secret in found for s in (secret, unquote(secret)) if s}
     return sorted(every, key=len, reverse=True)
 
 
