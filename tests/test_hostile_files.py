@@ -320,7 +320,8 @@ def test_what_cadence_writes_is_private_under_umask_000(cli, tmp_path, monkeypat
     written += [tmp_path / "mine" / "my-plan.yaml", *(tmp_path / "converted").iterdir()]
     assert {path.name: mode(path) for path in written} == {path.name: 0o600 for path in written}
     assert mode(tmp_path / "converted") == 0o700
-    assert mode(Path(os.environ["CADENCE_DB"])) == 0o600
+    if not ON_POSTGRES:
+        assert mode(Path(os.environ["CADENCE_DB"])) == 0o600
 
 
 @SQLITE
