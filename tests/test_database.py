@@ -289,7 +289,8 @@ def test_a_malformed_url_is_refused_without_its_password(cli):
     result = cli("--db", "postgresql+psycopg://rep:s3cret@db.example:port/pipeline", "today", ok=False)
     assert result.stderr == (
         "error: database URL 'postgresql+psycopg://rep:***@db.example:port/pipeline' is not valid: "
-        "give a file path or a URL like postgresql+psycopg://user@host/db\n"
+        "give a file path or a URL like postgresql+psycopg://user@host/db "
+        "(write @, : and / inside a password as %40, %3A and %2F)\n"
     )
 
 

@@ -135,12 +135,12 @@ def test_folder_as_database_path_is_refused(tmp_path):
 def test_newer_schema_is_refused(path):
     engine = opened(path)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = 'zzzz'"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
     before = path.read_bytes()
     with pytest.raises(CadenceError) as caught:
         db.open_engine(str(path))
-    assert str(caught.value) == f"the database is at schema zzzz, newer than this cadence knows ({db.HEAD}): upgrade cadence"
+    assert str(caught.value) == f"the database is at schema 9999, newer than this cadence knows ({db.HEAD}): upgrade cadence"
     assert path.read_bytes() == before
     assert not any(p.name.startswith("pipeline.db.before") for p in path.parent.iterdir())
 

@@ -111,10 +111,11 @@ def cache_ready(folder: Path) -> bool:
 
 
 def make_folder(folder: Path) -> Path:
-    """`folder` created (with its parents); private (0700) when it is one of cadence's own config or cache folders."""
+    """`folder` created (with its parents); a new folder is private (0700) whatever the umask, and one of
+    cadence's own config or cache folders is made private even when it exists."""
     own = (config_folder("x").parent, cache_folder("x").parent)
     absolute = folder.absolute()
     if any(absolute == root or root in absolute.parents for root in own):
         return make_private(absolute)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # the mode is masked by the umask, which only narrows it
     return folder

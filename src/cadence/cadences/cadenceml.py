@@ -324,6 +324,8 @@ def dump(document: dict[str, Any]) -> str:
 
 def write(conversion: Conversion, folder: Path, force: bool = False) -> list[tuple[Converted, Path]]:
     """Write each converted cadence as folder/NAME.yaml; refuses (writing nothing) to overwrite unless `force`."""
+    from cadence.files import write_private
+
     targets = [(c, folder / f"{c.name}.yaml") for c in conversion.cadences]
     if not force:
         existing = [str(p) for _, p in targets if p.exists()]
@@ -334,7 +336,7 @@ def write(conversion: Conversion, folder: Path, force: bool = False) -> list[tup
 
         make_folder(folder)  # the user cadence folder is private (0700)
         for converted, target in targets:
-            target.write_text(converted.text, encoding="utf-8")
+            write_private(target, converted.text, exclusive=False)
     except OSError as exc:
         raise CadenceError(f"cannot write into {folder}: {exc.strerror}; choose another folder with --out") from None
     return targets
@@ -342,14 +344,13 @@ def write(conversion: Conversion, folder: Path, force: bool = False) -> list[tup
 
 def import_file(path: Path, folder: Path, force: bool = False) -> tuple[list[tuple[Converted, Path]], list[str]]:
     """Convert a CadenceML file and write one native cadence file per cadence; returns them and what was left out."""
+    from cadence.cadences.loader import MAX_FILE
+    from cadence.files import read_capped
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CadenceError(f"{path}: no such file") from None
+        text = read_capped(path, MAX_FILE, "CadenceML file").decode("utf-8")
     except UnicodeDecodeError:
         raise CadenceError(f"{path}:1: not a text file (expected UTF-8 YAML)") from None
-    except OSError as exc:
-        raise CadenceError(f"cannot read {path}: {exc.strerror}") from None
     conversion = convert(text, str(path))
     return write(conversion, folder, force), conversion.not_mapped
 

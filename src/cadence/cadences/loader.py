@@ -44,6 +44,8 @@ TEMPLATE_NAMES = frozenset({"prospect", "me", "step", "steps", "attempts"})
 STEP_VARS = frozenset({"number", "day", "type", "channel", "title"})
 MAX_DEPTH = 20
 MAX_FILE = 1_000_000  # bytes; a cadence file is a few kilobytes
+MAX_DAY = 1000  # the last day number a step may have: about four years of working days
+MAX_RECYCLE_DAYS = 3660  # recycle_after at most 10 years (months count 31 days, years 366)
 CACHE_FORMAT = 2  # bump when Cadence or Problem change shape
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -178,7 +180,10 @@ def _convert(node: Any, path: str, seen: set[int], depth: int) -> Node:
     if node.tag not in _SCALAR_TAGS:
         raise CadenceError(f"{path}:{line}: unsupported YAML tag {node.tag}")
     constructor = yaml.constructor.SafeConstructor()
-    return Node(constructor.construct_object(node, deep=True), line)
+    try:
+        return Node(constructor.construct_object(node, deep=True), line)
+    except ValueError:  # a timestamp that is no date (2026-02-30): kept as written, for the key's own check to refuse
+        return Node(node.value, line)
 
 
 # ---------------------------------------------------------------- validation
@@ -370,7 +375,12 @@ def _after_fire(top: dict, problem) -> tuple[Any, str | None]:
     if recycle is None:
         return None, None
     try:
-        return parse_period(str(recycle.value)), str(recycle.value)
+        period = parse_period(str(recycle.value))
+        days = period.years * 366 + period.months * 31 + period.days
+        if days > MAX_RECYCLE_DAYS:
+            problem(recycle.line, f"recycle_after {recycle.value!r} is too long: at most 10 years (e.g. '2 years', '18 months')")
+            return None, None
+        return period, str(recycle.value)
     except CadenceError as exc:
         problem(recycle.line, str(exc))
         return None, None
@@ -427,6 +437,10 @@ def _step(number: int, item: Node, problem) -> Step | None:
     day_node = fields.get("day")
     if day_node is None or isinstance(day_node.value, bool) or not isinstance(day_node.value, int) or day_node.value < 1:
         problem(day_node.line if day_node else item.line, f"step {number}: day must be a whole number from 1")
+        return None
+    if day_node.value > MAX_DAY:
+        problem(day_node.line, f"step {number}: day {day_node.value} is past day {MAX_DAY}, the last a cadence may use: "
+                               "shorten the cadence, or let after_fire.recycle_after bring people back")
         return None
     type_node = fields.get("type")
     step_type = type_node.value if type_node else None
@@ -666,14 +680,12 @@ def validate_file(
     path: Path, builtin: bool = False, me_keys: Iterable[str] = ()
 ) -> tuple[Cadence | None, list[Problem]]:
     """The cadence in `path` and its problems, each naming file and line; refuses files over MAX_FILE bytes."""
+    from cadence.files import read_capped
+
     try:
-        if path.stat().st_size > MAX_FILE:
-            return None, [Problem(str(path), 0, f"over {MAX_FILE // 1_000_000} MB: not a cadence file")]
-        content = path.read_bytes()
-    except FileNotFoundError:
-        return None, [Problem(str(path), 0, "no such file")]
-    except OSError as exc:
-        return None, [Problem(str(path), 0, f"cannot read: {exc.strerror}")]
+        content = read_capped(path, MAX_FILE, "cadence file")  # never /dev/zero, a FIFO, or a file that keeps growing
+    except CadenceError as exc:
+        return None, [Problem(str(path), 0, str(exc).removeprefix(f"{path}: "))]
     me_keys = tuple(sorted(set(me_keys)))
     key = _cache_key(path, content, builtin, me_keys)
     cached = _cached(key)

@@ -91,6 +91,8 @@ def write_new(name: str, folder: Path) -> Path:
     for path in (target, other):
         if path.exists():
             raise CadenceError(f"{path} already exists: edit it, or choose another name or --out folder")
+    from cadence.files import write_private
+
     text = starter(name)
     _cadence, problems = parse_cadence(text, str(target))
     if problems:  # a bug in the template, not the user's doing
@@ -99,8 +101,7 @@ def write_new(name: str, folder: Path) -> Path:
         from cadence.folders import make_folder
 
         make_folder(folder)  # the user cadence folder is private (0700)
-        with target.open("x", encoding="utf-8") as handle:
-            handle.write(text)
+        write_private(target, text)
     except FileExistsError:
         raise CadenceError(f"{target} already exists: edit it, or choose another name or --out folder") from None
     except OSError as exc:

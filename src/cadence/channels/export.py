@@ -20,6 +20,7 @@ from typing import IO, Any, Iterable, Iterator
 
 from cadence.domain.contacts import full_name
 from cadence.errors import CadenceError
+from cadence.files import PRIVATE
 
 # The importer reads these back into the same fields (see importer.ALIASES).
 CONTACT_COLUMNS = ("first_name", "last_name", "company", "title", "phone", "email", "timezone", "owner", "source", "tags")
@@ -53,11 +54,38 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
+_NEEDS_CARE = _FORMULA_FIRST | {"'"}
 
 
 def neutralise(cell: str) -> str:
-    """The cell, prefixed with a single quote when a spreadsheet would run it as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """The cell, prefixed with one apostrophe when a spreadsheet would run it as a formula.
+
+    A cell that already starts with apostrophes before a formula character gets one more, so
+    `unneutralise` gives back exactly what was written: the round trip is exact for every text.
+    """
+    if cell[:1] == "'":
+        rest = cell.lstrip("'")
+        return "'" + cell if rest[:1] in _FORMULA_FIRST and rest else cell
+    return "'" + cell if cell[:1] in _FORMULA_FIRST and cell else cell
+
+
+def unneutralise(cell: str) -> str:
+    """The cell without the apostrophe `neutralise` put before a formula character; any other cell as it is."""
+    if cell[:1] == "'":
+        rest = cell.lstrip("'")
+        if rest and rest[0] in _FORMULA_FIRST:
+            return cell[1:]
+    return cell
+
+
+class SafeWriter:
+    """A csv.writer whose every cell is neutralised: the one way cadence writes CSV."""
+
+    def __init__(self, out: IO[str], **options: Any):
+        self._writer = csv.writer(out, **options)
+
+    def writerow(self, cells: Iterable[Any]) -> None:
+        self._writer.writerow([_cell(value) for value in cells])
 
 
 def _plain(value: Any) -> Any:
@@ -74,7 +102,7 @@ def _cell(value: Any) -> str:
     """One CSV cell. The common types are tested first: a million touches make 16 million cells."""
     kind = type(value)
     if kind is str:
-        return "'" + value if value[:1] in _FORMULA_FIRST else value
+        return neutralise(value) if value[:1] in _NEEDS_CARE else value
     if value is None:
         return ""
     if kind is int:
@@ -125,11 +153,11 @@ def _touch(row) -> dict[str, Any]:
 
 def write_csv(out: IO[str], columns: list[str], rows: Iterable[dict[str, Any]]) -> int:
     """Rows as CSV with every cell neutralised; returns how many rows were written."""
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([row.get(c) for c in columns])
         count += 1
     return count
 
@@ -208,7 +236,7 @@ def replacing(path: Path) -> Iterator[IO[bytes]]:
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, PRIVATE)  # people's names and numbers: the owner's alone, whatever the umask
         os.replace(temporary, path)
     except BaseException as exc:
         try:
@@ -223,8 +251,3 @@ def replacing(path: Path) -> Iterator[IO[bytes]]:
 def _unwritable(path: Path, exc: OSError) -> CadenceError:
     return CadenceError(f"cannot write {path}: {exc.strerror or exc}; choose another place with -o")
 
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

@@ -44,13 +44,26 @@ class CadenceGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CadenceError as exc:
-            typer.echo(f"error: {visible(str(exc))}", err=True)
+            typer.echo(f"error: {visible(_without_secrets(str(exc), ctx))}", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:  # noqa: BLE001 - only database failures are turned into a line
-            if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3")):
+            if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
                 raise
-            typer.echo(f"error: {_database_failure(exc, ctx)}", err=True)
+            typer.echo(f"error: {_without_secrets(_database_failure(exc, ctx), ctx)}", err=True)
             raise typer.Exit(1) from None
+
+
+def _without_secrets(message: str, ctx) -> str:
+    """The message with any password of the database URL (--db or CADENCE_DB) taken out."""
+    import os
+
+    from cadence.store.db import hide_secrets
+
+    option = (ctx.obj or {}).get("db") if isinstance(ctx.obj, dict) else None
+    for raw in (option, os.environ.get("CADENCE_DB")):
+        if raw:
+            message = hide_secrets(message, raw)
+    return message
 
 
 def _database_failure(exc: Exception, ctx) -> str:

@@ -364,8 +364,10 @@ def export(
         return
     if out.exists() and not force:
         raise CadenceError(f"{out} already exists: choose another --out file or add --force")
+    from cadence.files import write_private
+
     try:
-        out.write_text(text, encoding="utf-8")
+        write_private(out, text, exclusive=False)
     except OSError as exc:
         raise CadenceError(f"cannot write {out}: {exc.strerror}") from None
     typer.echo(f"wrote {out}", err=True)

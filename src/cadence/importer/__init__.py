@@ -30,6 +30,8 @@ from cadence.domain.contacts import (
     valid_timezone,
 )
 from cadence.errors import CadenceError
+from cadence.channels.export import SafeWriter, unneutralise
+from cadence.files import PRIVATE, check_regular
 
 # ---------------------------------------------------------------- the table of aliases (data)
 #
@@ -146,6 +148,7 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1", "x", "t", "do-not-contact", "dn
 
 BATCH = 1000
 MAX_CELL = 64 * 1024
+FIELD_LIMIT = 16 * 1024 * 1024  # a bigger cell is not held whole: its row is rejected (see Source.records)
 SNIFF_BYTES = 64 * 1024
 PREVIEW_ROWS = 5
 
@@ -255,16 +258,31 @@ class Source:
     _handle: Any = None
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
-        """(first line number, cells) of each record, blank lines included (as [])."""
+        """(first line number, cells) of each record, blank lines included (as []).
+
+        A record with a cell too big for the reader (over FIELD_LIMIT) is a MalformedRow: its
+        lines are skipped up to the line end where its quotes are balanced, so the rows after it
+        are read as they are.
+        """
         limit = csv.field_size_limit()
-        csv.field_size_limit(16 * 1024 * 1024)  # bigger cells than MAX_CELL are rejected rows, not a crash
+        csv.field_size_limit(FIELD_LIMIT)  # what the reader holds of one cell; MAX_CELL rejects long before
         handle = self.path.open("r", encoding=self.encoding, newline="")
         self._handle = handle
+        seen = [0, 0]  # quote characters in the record being read, physical lines read
+
+        def lines() -> Iterator[str]:
+            for text in handle:
+                seen[0] += text.count('"')
+                seen[1] += 1
+                yield text
+
+        feed = lines()
         line = 1
         try:
             # strict: a quote that is never closed is an error, not a cell that swallows the rest of the file.
-            reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
+            reader = csv.reader(feed, delimiter=self.delimiter, strict=True)
             while True:
+                seen[0] = 0
                 try:
                     cells = next(reader)
                 except StopIteration:
@@ -276,10 +294,19 @@ class Source:
                             "file would be one cell: close it and import again"
                         ) from None
                     if "field limit" in str(exc):
-                        raise  # the reader cannot find the next row after a cell this big
-                    cells = MalformedRow(f"badly quoted cell ({exc})")
+                        # The reader gave up inside the big cell; an odd count of quotes means a quoted
+                        # cell is still open, so its record goes on to a line that balances them.
+                        while seen[0] % 2:
+                            if next(feed, None) is None:
+                                raise CadenceError(
+                                    f"{self.path}:{line}: a quote opened on this line is never closed, so the rest of the "
+                                    "file would be one cell: close it and import again"
+                                ) from None
+                        cells = MalformedRow(f"a cell is over 64 KB (over {FIELD_LIMIT // (1024 * 1024)} MB)")
+                    else:
+                        cells = MalformedRow(f"badly quoted cell ({exc})")
                 yield line, cells
-                line = reader.line_num + 1
+                line = seen[1] + 1
         except UnicodeDecodeError:
             raise CadenceError(
                 f"{self.path}:{line}: not valid {self.encoding} text: give the file's encoding with --encoding (e.g. cp1252)"
@@ -342,6 +369,7 @@ def check_delimiter(text: str) -> str:
 
 
 def _head(path: Path) -> bytes:
+    check_regular(path, "CSV file")  # /dev/zero or a FIFO would never end: a CSV file is streamed, with no size cap
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
@@ -685,6 +713,8 @@ class RowReader:
         """The row as a Lead; raises Reject with the reason for a row that cannot be imported."""
         if type(cells) is MalformedRow:
             raise Reject(cells.reason)
+        if "'" in "".join(cells):  # one test a row, cheaper than one a cell: most rows have no apostrophe at all
+            cells = [unneutralise(c) if c[:1] == "'" else c for c in cells]  # what `export` and --rejects neutralised
         m = self.mapping
         n = len(cells)
         if n < m.width or (n > self.count and any(c.strip() for c in cells[self.count :])):
@@ -873,6 +903,7 @@ def open_mapped(
     records = source.records()
     try:
         line, headers = read_header(source, records)
+        headers = [unneutralise(h) for h in headers]
         mapping = map_headers(headers, forced, f"{source.path}:{line}")
         check_usable(mapping, source, line)
     except BaseException:
@@ -1273,13 +1304,15 @@ def _rejects_file(path: Path | str | None, headers: list[str]):
     target = Path(path)
     partial = target.with_name(target.name + ".part")
     try:
-        handle = partial.open("w", encoding="utf-8-sig", newline="")
+        handle = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE), "w", encoding="utf-8-sig", newline="")
+        os.fchmod(handle.fileno(), PRIVATE)
     except OSError as exc:
         raise CadenceError(f"cannot write rejects file {target}: {exc.strerror}") from None
     try:
-        writer = csv.writer(handle)
+        # Neutralised like an export, so a spreadsheet runs no formula and a re-import reads the cells back as written.
+        writer = SafeWriter(handle)
         writer.writerow(["Rejected line", "Rejected reason", *headers])
-        yield lambda line, reason, cells: writer.writerow([line, reason, *cells])
+        yield lambda line, reason, cells: writer.writerow([line, reason, *(unneutralise(c) for c in cells)])
     except BaseException:
         handle.close()
         partial.unlink(missing_ok=True)
