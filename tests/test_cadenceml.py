@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cadence.cadences.loader import Library, builtin_folder, load_file
+from cadence.cadences.library import Library, builtin_folder, load_file
 
 CML = Path(__file__).parent / "fixtures" / "cadenceml"
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from cadence.cadences.loader import Library, builtin_folder, load_file, parse_cadence, render, validate_file
+from cadence.cadences.library import Library, builtin_folder, load_file, validate_file
+from cadence.cadences.loader import parse_cadence
+from cadence.cadences.templates import render
 from cadence.errors import CadenceError
 
 FIXTURES = Path(__file__).parent / "fixtures"

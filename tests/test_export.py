@@ -50,7 +50,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cli, imported):
 
 @pytest.mark.parametrize("cell", ["=1", "+1", "-1", "@a", "\tx", "\rx"])
 def test_neutralise_each_formula_start(cell):
-    from cadence.channels.export import neutralise
+    from cadence.domain.cells import neutralise
 
     assert neutralise(cell) == "'" + cell
     assert neutralise("a" + cell) == "a" + cell

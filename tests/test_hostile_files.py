@@ -144,7 +144,7 @@ NASTY = ["=cmd|' /C calc'!A0", "'=already", "''+1 555", "+sum", "-2+3", "@mentio
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12))
 @settings(max_examples=300, deadline=None)
 def test_neutralising_a_cell_and_removing_it_gives_the_cell_back(text):
-    from cadence.channels.export import SafeWriter, neutralise, unneutralise
+    from cadence.domain.cells import SafeWriter, neutralise, unneutralise
 
     out = io.StringIO()
     SafeWriter(out).writerow([text])

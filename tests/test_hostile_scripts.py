@@ -211,7 +211,7 @@ def test_a_cache_folder_others_can_write_is_not_read(cli, isolated, monkeypatch)
 
 
 def test_no_cache_entry_is_code_and_odd_entries_are_misses(cli, isolated):
-    from cadence.cadences import loader as cadences
+    from cadence.cadences import library as cadences
 
     cli.json("cadences", "list")
     names = [c["name"] for c in cli.json("cadences", "list")]

@@ -34,7 +34,7 @@ def ana(cli, mine):
 
 
 def test_a_task_step_loads_with_title_and_instructions(mine):
-    from cadence.cadences.loader import Library
+    from cadence.cadences.library import Library
 
     cadence = Library().get("call-link-mail")
     linkedin, card = cadence.steps[1:3]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from cadence.cadences.loader import Library, builtin_folder, load_file
+from cadence.cadences.library import Library, builtin_folder, load_file
 from cadence.domain.engine import Outcome
 from cadence.store import db
 from cadence.pipeline.versions import fingerprint, restore, snapshot, step_map
@@ -210,7 +210,7 @@ def test_migrate_refuses_to_send_someone_back_over_steps_they_did(cli, mine):
 
 def test_step_ids_then_day_and_type_then_position():
     def cadence(*steps):
-        from cadence.cadences.loader import Cadence, Step
+        from cadence.cadences.model import Cadence, Step
 
         return Cadence(name="c", title="c", description="", days="business", holidays=None, steps=tuple(
             Step(number=n, day=day, type=kind, channel="phone", id=step_id, script="x", voicemail="x")

@@ -15,16 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cadence.cadences.loader import (
-    NAME_PATTERN,
-    WEEKDAY_NAMES,
-    WORKWEEK,
-    Cadence,
-    Node,
-    _parse_yaml,
-    parse_cadence,
-    parse_weekday,
-)
+from cadence.cadences.loader import Node, parse_cadence, parse_yaml
+from cadence.cadences.model import WEEKDAY_NAMES, WORKWEEK, Cadence, parse_weekday
 from cadence.errors import CadenceError
 
 CHANNELS = ("call", "email", "social", "task", "meeting", "deadline")
@@ -73,7 +65,7 @@ def convert(text: str, path: str) -> Conversion:
     """
     if not text.strip():
         raise CadenceError(f"{path}:1: the file is empty; a CadenceML file maps cadence names to their touches")
-    root = _parse_yaml(text, path)
+    root = parse_yaml(text, path)
     if not isinstance(root.value, dict) or not root.value:
         raise CadenceError(f"{path}:{root.line}: a CadenceML file is a mapping of cadence names, each with a 'cadence:' of days")
     result = Conversion()
@@ -344,7 +336,7 @@ def write(conversion: Conversion, folder: Path, force: bool = False) -> list[tup
 
 def import_file(path: Path, folder: Path, force: bool = False) -> tuple[list[tuple[Converted, Path]], list[str]]:
     """Convert a CadenceML file and write one native cadence file per cadence; returns them and what was left out."""
-    from cadence.cadences.loader import MAX_FILE
+    from cadence.cadences.limits import MAX_FILE
     from cadence.files import read_capped
 
     try:

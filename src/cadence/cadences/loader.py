@@ -1,20 +1,30 @@
-"""Load and validate cadence files, find them on the search path, render their scripts."""
+"""Load and validate cadence files: YAML with line numbers, and every check that names a file and line.
+
+The types it builds are in cadence.cadences.model, the templates' checks in
+cadence.cadences.templates, the search path and the cache in cadence.cadences.library.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from cadence.domain.calendar import Calendar
+from cadence.cadences.model import (
+    FIRE_CHANNELS,
+    NAME_PATTERN,
+    STEP_TYPES,
+    WORKWEEK,
+    Cadence,
+    Problem,
+    Step,
+    parse_period,
+    parse_weekday,
+)
+from cadence.cadences.templates import ME_KEYS, check_template
 from cadence.errors import CadenceError
 
-STEP_TYPES = ("call", "no-message-call", "email", "fire", "task")
-FIRE_CHANNELS = ("voicemail", "email")
 # Which texts each step type needs, by type (and channel for fire).
 REQUIRED = {
     "call": ("script", "voicemail"),
@@ -29,84 +39,11 @@ OPTIONAL = {"task": ("instructions",)}
 TEXT_KEYS = ("script", "voicemail", "subject", "body", "instructions")
 STEP_KEYS = {"day", "type", "channel", "title", "id", *TEXT_KEYS}
 TOP_KEYS = {"name", "title", "description", "days", "weekdays", "holidays", "steps", "after_fire", "fields"}
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-WORKWEEK = (1, 2, 3, 4, 5)  # ISO weekday numbers: 1 = Monday
 HOLIDAY_KEYS = ("country", "dates")
 STEP_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-PROSPECT_FIELDS = frozenset(
-    {
-        "id", "first_name", "last_name", "name", "title", "company", "phone", "email",
-        "timezone", "source", "tags", "owner", "status", "fields",
-    }
-)
-ME_KEYS = frozenset({"name", "company", "phone", "email", "title", "website", "timezone"})
-TEMPLATE_NAMES = frozenset({"prospect", "me", "step", "steps", "attempts"})
-STEP_VARS = frozenset({"number", "day", "type", "channel", "title"})
 MAX_DEPTH = 20
-MAX_FILE = 1_000_000  # bytes; a cadence file is a few kilobytes
 MAX_DAY = 1000  # the last day number a step may have: about four years of working days
 MAX_RECYCLE_DAYS = 3660  # recycle_after at most 10 years (months count 31 days, years 366)
-CACHE_FORMAT = 2  # bump when Cadence or Problem change shape
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-
-@dataclass(frozen=True)
-class Step:
-    number: int
-    day: int
-    type: str
-    channel: str  # what the salesperson uses: phone, email or task
-    fire_channel: str | None = None  # voicemail or email, fire steps only
-    script: str | None = None
-    voicemail: str | None = None
-    subject: str | None = None
-    body: str | None = None
-    title: str | None = None
-    instructions: str | None = None  # task steps: what to do, a template
-    id: str | None = None  # optional stable id, used to match steps across versions
-    line: int = 0
-    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
-
-
-@dataclass(frozen=True)
-class Cadence:
-    name: str
-    title: str
-    description: str
-    days: str  # business or calendar
-    holidays: str | None
-    steps: tuple[Step, ...]
-    recycle_after: Any = None  # dateutil relativedelta
-    recycle_text: str | None = None
-    fields: tuple[str, ...] | None = None
-    path: Path | None = None
-    builtin: bool = False
-    weekdays: tuple[int, ...] = WORKWEEK  # ISO numbers of the working weekdays (business days)
-    holiday_dates: tuple[date, ...] = ()  # extra days off named by the file
-    version: str | None = None  # the content hash of a stored copy (None: read from its file)
-    public_holidays: bool = True  # False: `holidays: none`, not even the profile's country
-
-    def calendar(self, days_off: frozenset = frozenset(), country: str | None = None) -> Calendar:
-        """The calendar that counts this cadence's days (profile country if the file names none)."""
-        business = self.days == "business"
-        return Calendar(
-            business=business,
-            country=(self.holidays or country) if self.public_holidays else None,
-            days_off=frozenset(days_off) | frozenset(self.holiday_dates) if business else frozenset(),
-            weekdays=frozenset(day - 1 for day in self.weekdays),
-        )
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        if not self.line:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 class Node:
@@ -123,7 +60,8 @@ class Node:
 # ---------------------------------------------------------------- YAML with lines
 
 
-def _parse_yaml(text: str, path: str) -> Node:
+def parse_yaml(text: str, path: str) -> Node:
+    """The YAML in `text` as Nodes with lines; refuses bad YAML, anchors, odd tags and deep nesting (CadenceError, file:line)."""
     import yaml
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -193,7 +131,7 @@ def parse_cadence(
     text: str, path: str, me_keys: Iterable[str] = (), builtin: bool = False
 ) -> tuple[Cadence | None, list[Problem]]:
     """The cadence in `text` and every problem found; a YAML error raises CadenceError."""
-    root = _parse_yaml(text, path)
+    root = parse_yaml(text, path)
     problems: list[Problem] = []
 
     def problem(line: int, message: str) -> None:
@@ -315,21 +253,6 @@ def _date_value(value: Any) -> date | None:
     return None
 
 
-def parse_weekday(value: Any) -> int | None:
-    """The ISO number (1 = Monday .. 7 = Sunday) of a weekday name, short name or number; None if not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 1 <= value <= 7 else None
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text.isdigit():
-            return parse_weekday(int(text))
-        for number, name in enumerate(WEEKDAY_NAMES, start=1):
-            if len(text) >= 3 and name.startswith(text):
-                return number
-    return None
-
 
 def _weekdays(top: dict, days: str, problem) -> tuple[int, ...]:
     node = top.get("weekdays")
@@ -385,16 +308,6 @@ def _after_fire(top: dict, problem) -> tuple[Any, str | None]:
         problem(recycle.line, str(exc))
         return None, None
 
-
-def parse_period(text: str):
-    """A relativedelta for '6 months', '2 weeks', '10 days', '1 year'; refuses anything else."""
-    from dateutil.relativedelta import relativedelta
-
-    match = re.fullmatch(r"\s*(\d+)\s*(day|week|month|year)s?\s*", text.lower())
-    if not match:
-        raise CadenceError(f"period {text!r} is not like '6 months', '2 weeks', '30 days' or '1 year'")
-    count, unit = int(match.group(1)), match.group(2)
-    return relativedelta(**{unit + "s": count})
 
 
 def _steps(top: dict, root: Node, problem) -> list[Step]:
@@ -496,331 +409,3 @@ def _step(number: int, item: Node, problem) -> Step | None:
         lines=dict(lines),
         **texts,
     )
-
-
-# ---------------------------------------------------------------- templates
-
-def environment():
-    """The one sandboxed Jinja2 environment (see cadence.cadences.sandbox): undefined names are errors."""
-    from cadence.cadences import sandbox
-
-    return sandbox.environment()
-
-
-def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Iterable[str]) -> list[str]:
-    """Problems in one template: syntax errors and variables that would not exist."""
-    from jinja2 import TemplateSyntaxError, nodes
-
-    from cadence.cadences.sandbox import MAX_NESTING, static_problems, structure_problems
-
-    try:
-        tree = environment().parse(source)
-    except TemplateSyntaxError as exc:
-        return [f"template error: {exc.message}"]
-    except RecursionError:
-        return [f"template error: expressions are nested too deeply (limit {MAX_NESTING})"]
-    problems: list[str] = structure_problems(tree)
-    if any(problem.startswith("expressions are nested") for problem in problems):
-        return problems  # walking a tree that deep is not worth it
-    problems += static_problems(tree)
-    me_keys = set(me_keys)
-    assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
-        if isinstance(node, nodes.Name):
-            if node.ctx == "load" and node.name not in TEMPLATE_NAMES | assigned:
-                problems.append(f"unknown variable {node.name!r} (known: {', '.join(sorted(TEMPLATE_NAMES))})")
-            continue
-        attr = _attribute(node)
-        if attr is None:
-            continue
-        if attr.startswith("_"):
-            problems.append(f"private attribute {attr!r} is not allowed")
-            continue
-        base = node.node
-        if isinstance(base, nodes.Name) and base.name not in assigned:
-            problems.extend(_check_attr(base.name, attr, me_keys))
-        elif (
-            isinstance(base, (nodes.Getattr, nodes.Getitem))
-            and isinstance(base.node, nodes.Name)
-            and base.node.name == "prospect"
-            and _attribute(base) == "fields"
-            and declared is not None
-            and attr not in declared
-        ):
-            problems.append(f"unknown custom field 'prospect.fields.{attr}' (declared: {', '.join(declared) or 'none'})")
-    return problems
-
-
-def _attribute(node) -> str | None:
-    from jinja2 import nodes
-
-    if isinstance(node, nodes.Getattr):
-        return node.attr
-    if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-        return node.arg.value
-    return None
-
-
-def _check_attr(name: str, attr: str, me_keys: set[str]) -> list[str]:
-    if name == "prospect" and attr not in PROSPECT_FIELDS:
-        return [f"unknown variable 'prospect.{attr}' (custom CSV columns are prospect.fields.{attr})"]
-    if name == "me" and attr not in me_keys:
-        return [f"unknown variable 'me.{attr}': set it with `cadence me set {attr} VALUE` or fix the name"]
-    if name == "step" and attr not in STEP_VARS:
-        return [f"unknown variable 'step.{attr}' (known: {', '.join(sorted(STEP_VARS))})"]
-    return []
-
-
-def render(source: str, context: dict[str, Any]) -> str:
-    """The template rendered with `context` in the script sandbox; a render failure raises CadenceError."""
-    from cadence.cadences import scripts
-
-    return scripts.render(source, context)
-
-
-# ---------------------------------------------------------------- search path
-
-
-def builtin_folder() -> Path:
-    """Where the built-in cadences are: inside the installed package, or the repository's cadences/."""
-    packaged = Path(__file__).parents[1] / "builtin_cadences"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "cadences"
-
-
-def user_folder() -> Path:
-    """The user cadence folder: the first CADENCE_CADENCES folder, else the config folder."""
-    folders = env_folders()
-    if folders:
-        return folders[0]
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("cadence")) / "cadences"
-
-
-def env_folders() -> list[Path]:
-    raw = os.environ.get("CADENCE_CADENCES", "")
-    return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
-
-
-def search_path() -> list[tuple[Path, bool]]:
-    """Folders searched in order (first wins), each with whether it holds built-ins."""
-    from platformdirs import user_config_dir
-
-    folders = [(p, False) for p in env_folders()]
-    folders.append((Path(user_config_dir("cadence")) / "cadences", False))
-    folders.append((builtin_folder(), True))
-    return folders
-
-
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-
-
-class Library:
-    """The cadences found on the search path, loaded on demand and cached."""
-
-    def __init__(self, me_keys: Iterable[str] = ()):
-        self.me_keys = tuple(me_keys)
-        self._loaded: dict[str, Cadence] = {}
-
-    def locate(self) -> dict[str, tuple[Path, bool]]:
-        """Name -> (file, builtin) for every cadence file; earlier folders override later ones."""
-        found: dict[str, tuple[Path, bool]] = {}
-        for folder, builtin in search_path():
-            for path in _files(folder):
-                found.setdefault(path.stem, (path, builtin))
-        return found
-
-    def get(self, name: str) -> Cadence:
-        """The cadence called `name`; refuses an unknown name or an invalid file."""
-        if name in self._loaded:
-            return self._loaded[name]
-        located = self._find(name)
-        if located is None:
-            known = ", ".join(sorted(self.locate())) or "none"
-            raise CadenceError(f"no cadence named {name!r} (known: {known}); see `cadence cadences list`")
-        cadence = load_file(*located, me_keys=self.me_keys)
-        self._loaded[name] = cadence
-        return cadence
-
-    def _find(self, name: str) -> tuple[Path, bool] | None:
-        for folder, builtin in search_path():
-            for suffix in (".yaml", ".yml"):
-                path = folder / f"{name}{suffix}"
-                if path.is_file():
-                    return path, builtin
-        return None
-
-    def all(self) -> list[Cadence | Problem]:
-        """Every cadence on the path, or the first problem of a file that does not load."""
-        out: list[Cadence | Problem] = []
-        for name, (path, builtin) in sorted(self.locate().items()):
-            cadence, problems = validate_file(path, builtin=builtin, me_keys=self.me_keys)
-            if cadence is None or problems:
-                out.append(problems[0] if problems else Problem(str(path), 0, "invalid"))
-            else:
-                self._loaded.setdefault(name, cadence)
-                out.append(self._loaded[name])
-        return out
-
-
-def load_file(path: Path, builtin: bool = False, me_keys: Iterable[str] = ()) -> Cadence:
-    """The cadence in `path`; refuses an unreadable or invalid file with its first problems."""
-    cadence, problems = validate_file(path, builtin=builtin, me_keys=me_keys)
-    if problems or cadence is None:
-        raise CadenceError("; ".join(str(p) for p in problems[:3]))
-    return cadence
-
-
-def validate_file(
-    path: Path, builtin: bool = False, me_keys: Iterable[str] = ()
-) -> tuple[Cadence | None, list[Problem]]:
-    """The cadence in `path` and its problems, each naming file and line; refuses files over MAX_FILE bytes."""
-    from cadence.files import read_capped
-
-    try:
-        content = read_capped(path, MAX_FILE, "cadence file")  # never /dev/zero, a FIFO, or a file that keeps growing
-    except CadenceError as exc:
-        return None, [Problem(str(path), 0, str(exc).removeprefix(f"{path}: "))]
-    me_keys = tuple(sorted(set(me_keys)))
-    key = _cache_key(path, content, builtin, me_keys)
-    cached = _cached(key)
-    if cached is not None:
-        return cached
-    try:
-        text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError:
-        return None, [Problem(str(path), 1, "not a text file (expected UTF-8 YAML)")]
-    result = _validate_text(text, path, builtin, me_keys)
-    _keep(key, result)
-    return result
-
-
-def _validate_text(text: str, path: Path, builtin: bool, me_keys: tuple[str, ...]) -> tuple[Cadence | None, list[Problem]]:
-    try:
-        return parse_cadence(text, str(path), me_keys=me_keys, builtin=builtin)
-    except CadenceError as exc:
-        message = str(exc)
-        match = re.match(r"^(.*):(\d+): (.*)$", message, re.S)
-        if match and match.group(1) == str(path):
-            return None, [Problem(str(path), int(match.group(2)), match.group(3))]
-        return None, [Problem(str(path), 1, message)]
-
-
-# ---------------------------------------------------------------- validated files, cached
-# Parsing YAML and checking every template costs more than the rest of a
-# command; the result depends only on the file's bytes, where it is, the
-# me.* keys and this code, so it is kept in the user cache folder under a
-# hash of those. Entries are JSON (reading one cannot run code); the folder
-# is made 0700 and is not read at all when another user could write to it.
-
-
-def _cache_key(path: Path, content: bytes, builtin: bool, me_keys: tuple[str, ...]) -> str:
-    import hashlib
-
-    digest = hashlib.sha256(content)
-    here = Path(__file__).parent
-    code = [os.stat(path) for path in (here / "loader.py", here / "sandbox.py", here.parent / "domain" / "calendar.py")]
-    digest.update(repr((CACHE_FORMAT, str(path), builtin, me_keys, [(s.st_mtime_ns, s.st_size) for s in code])).encode())
-    return digest.hexdigest()
-
-
-def _cache_folder() -> Path:
-    from cadence.folders import cache_folder
-
-    return cache_folder("cadences")
-
-
-def _cached(key: str) -> tuple[Cadence | None, list[Problem]] | None:
-    """The kept result for `key`, or None: missing, damaged, of another shape, or in a folder others can write."""
-    import json
-
-    from cadence.folders import trusted
-
-    folder = _cache_folder()
-    try:
-        with open(folder / f"{key}.json", encoding="utf-8") as handle:
-            entry = json.load(handle)
-        if not trusted(folder):
-            return None
-        return _from_json(entry)
-    except Exception:  # noqa: BLE001 - a missing, unreadable or odd entry is only a cache miss
-        return None
-
-
-def _keep(key: str, result: tuple[Cadence | None, list[Problem]]) -> None:
-    import json
-    import tempfile
-
-    from cadence.folders import cache_ready
-
-    folder = _cache_folder()
-    try:
-        if not cache_ready(folder):
-            return
-        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp", encoding="utf-8") as handle:
-            try:
-                json.dump(_to_json(result), handle, ensure_ascii=False)
-            except Exception:
-                os.unlink(handle.name)
-                raise
-        os.replace(handle.name, folder / f"{key}.json")  # readers see a whole entry or none
-    except (OSError, TypeError, ValueError):
-        pass  # a read-only or full cache folder only costs speed
-
-
-_STEP_FIELDS = tuple(f.name for f in dataclass_fields(Step))
-
-
-def _to_json(result: tuple[Cadence | None, list[Problem]]) -> dict[str, Any]:
-    cadence, problems = result
-    entry: dict[str, Any] = {"problems": [[p.path, p.line, p.message] for p in problems], "cadence": None}
-    if cadence is not None:
-        recycle = cadence.recycle_after
-        entry["cadence"] = {
-            "name": cadence.name, "title": cadence.title, "description": cadence.description,
-            "days": cadence.days, "holidays": cadence.holidays,
-            "steps": [{name: getattr(step, name) for name in _STEP_FIELDS} for step in cadence.steps],
-            "recycle_after": None if recycle is None else [recycle.years, recycle.months, recycle.days],
-            "recycle_text": cadence.recycle_text,
-            "fields": None if cadence.fields is None else list(cadence.fields),
-            "path": None if cadence.path is None else str(cadence.path),
-            "builtin": cadence.builtin, "weekdays": list(cadence.weekdays),
-            "holiday_dates": [day.isoformat() for day in cadence.holiday_dates],
-            "version": cadence.version, "public_holidays": cadence.public_holidays,
-        }
-    return entry
-
-
-def _from_json(entry: dict[str, Any]) -> tuple[Cadence | None, list[Problem]]:
-    """The result kept by _to_json; raises (a miss) on anything of another shape."""
-    problems = [Problem(str(path), int(line), str(message)) for path, line, message in entry["problems"]]
-    raw = entry["cadence"]
-    if raw is None:
-        return None, problems
-    steps = []
-    for item in raw["steps"]:
-        if set(item) != set(_STEP_FIELDS) or not isinstance(item["lines"], dict):
-            raise ValueError("step of another shape")
-        steps.append(Step(**{**item, "lines": {str(k): int(v) for k, v in item["lines"].items()}}))
-    recycle = None
-    if raw["recycle_after"] is not None:
-        from dateutil.relativedelta import relativedelta
-
-        years, months, days = (int(n) for n in raw["recycle_after"])
-        recycle = relativedelta(years=years, months=months, days=days)
-    cadence = Cadence(
-        name=str(raw["name"]), title=str(raw["title"]), description=str(raw["description"]),
-        days=str(raw["days"]), holidays=raw["holidays"], steps=tuple(steps),
-        recycle_after=recycle, recycle_text=raw["recycle_text"],
-        fields=None if raw["fields"] is None else tuple(map(str, raw["fields"])),
-        path=None if raw["path"] is None else Path(raw["path"]),
-        builtin=bool(raw["builtin"]), weekdays=tuple(int(n) for n in raw["weekdays"]),
-        holiday_dates=tuple(date.fromisoformat(day) for day in raw["holiday_dates"]),
-        version=raw["version"], public_holidays=bool(raw["public_holidays"]),
-    )
-    return cadence, problems

@@ -39,7 +39,7 @@ from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter, SecurityError
 
 from cadence.errors import CadenceError
-from cadence.cadences.scripts import MAX_OUTPUT
+from cadence.cadences.limits import MAX_OUTPUT
 
 MAX_DIGITS = 100
 MAX_WIDTH = 1_000

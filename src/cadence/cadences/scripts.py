@@ -15,7 +15,8 @@ import os
 import tempfile
 from typing import Any
 
-MAX_OUTPUT = 100_000  # characters; a call script is a few hundred
+from cadence.cadences.limits import MAX_OUTPUT
+
 # Names a dict answers as attributes in Jinja (prospect.fields.items is the method): left to Jinja.
 DICT_ATTRIBUTES = frozenset(dir(dict))
 

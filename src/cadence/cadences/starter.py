@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cadence.cadences.loader import NAME_PATTERN, parse_cadence
+from cadence.cadences.loader import parse_cadence
+from cadence.cadences.model import NAME_PATTERN
 from cadence.errors import CadenceError
 
 STARTER = """\

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
-from cadence.cadences.loader import render
+from cadence.cadences.templates import render
 from cadence.domain.contacts import full_name
 from cadence.domain.engine import Outcome, Status
 from cadence.errors import CadenceError

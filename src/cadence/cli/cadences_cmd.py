@@ -15,7 +15,7 @@ app = typer.Typer(help="List, show, validate, preview and convert cadences.", no
 
 
 def _library():
-    from cadence.cadences.loader import Library
+    from cadence.cadences.library import Library
 
     return Library()
 
@@ -30,7 +30,7 @@ def _default(ctx: typer.Context) -> None:
 @app.command("list")
 def list_cadences(json_out: bool = JSON) -> None:
     """Every cadence on the search path: $CADENCE_CADENCES, your config folder, the built-ins."""
-    from cadence.cadences.loader import Problem
+    from cadence.cadences.model import Problem
 
     entries = _library().all()
     if json_out:
@@ -99,9 +99,9 @@ def validate(
 
     With no files, also warns about cadences that prospects follow but whose file is gone.
     """
-    from cadence.cadences.loader import search_path, validate_file, _files
+    from cadence.cadences.library import cadence_files, search_path, validate_file
 
-    targets = [(f, False) for f in files] if files else [(f, b) for folder, b in search_path() for f in _files(folder)]
+    targets = [(f, False) for f in files] if files else [(f, b) for folder, b in search_path() for f in cadence_files(folder)]
     failed = False
     for path, builtin in targets:
         cadence, problems = validate_file(path, builtin=builtin)
@@ -284,7 +284,7 @@ def new(
     out: Optional[Path] = typer.Option(None, "--out", metavar="DIR", help="Folder to write into (default: your cadence folder)."),
 ) -> None:
     """Write a commented starter cadence file into your cadence folder; never overwrites."""
-    from cadence.cadences.loader import Library, user_folder
+    from cadence.cadences.library import Library, user_folder
     from cadence.cadences.starter import write_new
 
     shadowed = Library().locate().get(name)
@@ -295,7 +295,7 @@ def new(
 
 def _after_writing(written: list, shadowed: dict) -> None:
     """Say where a written cadence stands on the search path (stderr)."""
-    from cadence.cadences.loader import Library
+    from cadence.cadences.library import Library
 
     located = Library().locate()
     for name, target in written:
@@ -320,7 +320,7 @@ def import_cadenceml(
 ) -> None:
     """Convert a CadenceML file into cadence files, one per cadence; prints what could not be mapped."""
     from cadence.cadences.cadenceml import import_file
-    from cadence.cadences.loader import Library, user_folder
+    from cadence.cadences.library import Library, user_folder
 
     before = Library().locate()
     written, not_mapped = import_file(file, out or user_folder(), force=force)

@@ -30,7 +30,7 @@ from cadence.domain.contacts import (
     valid_timezone,
 )
 from cadence.errors import CadenceError
-from cadence.channels.export import SafeWriter, unneutralise
+from cadence.domain.cells import SafeWriter, unneutralise
 from cadence.files import PRIVATE, check_regular
 
 # ---------------------------------------------------------------- the table of aliases (data)

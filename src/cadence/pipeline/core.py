@@ -15,7 +15,9 @@ from sqlmodel import Session
 from cadence.domain import engine
 from cadence.pipeline import versions
 from cadence.domain import worklist
-from cadence.cadences.loader import Cadence, Library, render
+from cadence.cadences.library import Library
+from cadence.cadences.model import Cadence
+from cadence.cadences.templates import render
 from cadence.domain.contacts import check_timezone, clean_text, full_name, normalise_email, normalise_phone, phone_key, zone_for_phone
 from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from cadence.domain import engine
-from cadence.cadences.loader import WEEKDAY_NAMES, Cadence
+from cadence.cadences.model import WEEKDAY_NAMES, Cadence
 from cadence.domain.engine import Outcome, Status
 from cadence.errors import CadenceError
 

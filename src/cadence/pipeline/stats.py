@@ -34,7 +34,7 @@ from datetime import date
 from statistics import median
 from typing import Any
 
-from cadence.cadences.loader import Cadence
+from cadence.cadences.model import Cadence
 from cadence.domain.engine import Status
 from cadence.errors import CadenceError
 

@@ -15,7 +15,8 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, ContextManager
 
 from cadence.domain import engine
-from cadence.cadences.loader import Cadence, Library, Step, parse_period
+from cadence.cadences.library import Library
+from cadence.cadences.model import Cadence, Step, parse_period
 from cadence.domain.engine import State, Status
 from cadence.errors import CadenceError
 

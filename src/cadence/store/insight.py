@@ -8,7 +8,6 @@ counts them here, from the touch log itself, for --since and --recount.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator, Sequence
 
@@ -18,7 +17,9 @@ from sqlmodel import Session
 
 from cadence.domain.engine import Status
 from cadence.store.models import Prospect, Touch
-from cadence.store.tally import ADVANCING_OUTCOMES, CONNECTS
+from cadence.store.scope import Figures, Scope
+from cadence.store.tally import ADVANCING_OUTCOMES, CONNECTS, funnel
+
 # Still in play: the statuses `cadence lingering` lists.
 OPEN = (
     Status.ACTIVE.value,
@@ -30,53 +31,8 @@ OPEN = (
 )
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Which prospects (and so which touches) the figures cover."""
-
-    owner: str | None = None
-    cadence: str | None = None
-    since: date | None = None  # prospects who started their cadence on or after; touches on or after
-
-    def prospects(self, query):
-        if self.owner:
-            query = query.where(Prospect.owner == self.owner)
-        if self.cadence:
-            query = query.where(Prospect.cadence == self.cadence)
-        if self.since:
-            query = query.where(Prospect.started_on >= self.since)
-        return query
-
-    def touches(self, query, touch=Touch):
-        if self.cadence:
-            query = query.where(touch.cadence == self.cadence)
-        if self.since:
-            query = query.where(touch.on >= self.since)
-        if self.owner or self.since:
-            # Whose touches: the owner's (and --since) prospects, in whatever cadence they are now.
-            cohort = Scope(owner=self.owner, since=self.since).prospects(select(Prospect.id).where(Prospect.cadence.is_not(None)))
-            query = query.where(touch.prospect_id.in_(cohort))
-        return query.where(touch.cadence.is_not(None))
-
-
-@dataclass
-class Figures:
-    """What `stats` takes from the touch log, whether counted from it (`count`) or from the totals (tally.figures)."""
-
-    outcomes: list[tuple[str, int, str | None, str, bool, int]] = field(default_factory=list)  # step_outcomes
-    reach: list[tuple[str, int, int]] = field(default_factory=list)  # step_reach
-    replies: list[tuple[str, int, int]] = field(default_factory=list)  # replies_by_step
-    fired: dict[str, int] = field(default_factory=dict)
-    meetings: dict[str, int] = field(default_factory=dict)
-    connects: dict[str, tuple[float, int]] = field(default_factory=dict)  # touches_to_first_connect
-    # Cadence that fired them -> for each prospect who replied after a fire, the fewest days it took, sorted.
-    days_to_reply: dict[str, list[int]] = field(default_factory=dict)
-
-
 def count(session: Session, scope: Scope) -> Figures:
     """The touch-log figures of `stats`, counted from every touch in scope."""
-    from cadence.store.tally import funnel
-
     reach, replies = funnel(session, scope)  # per enrolment: as the running totals count them
     found = Figures(
         outcomes=step_outcomes(session, scope),

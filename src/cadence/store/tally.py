@@ -21,7 +21,7 @@ from collections import Counter
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import delete, func, select, true
 from sqlalchemy.engine import Connection
@@ -29,9 +29,7 @@ from sqlmodel import Session
 
 from cadence.domain.engine import ADVANCING
 from cadence.store.models import Prospect, Touch, stat_tally
-
-if TYPE_CHECKING:  # `log` imports this module; the SQL of the touch log (insight) is for `stats` only
-    from cadence.store.insight import Figures, Scope
+from cadence.store.scope import Figures, Scope  # not insight: `log` imports this module, the touch-log SQL is for `stats` only
 
 ADVANCING_OUTCOMES = tuple(sorted(o.value for o in ADVANCING))  # outcomes that move a prospect on
 CONNECTS = ("connected", "meeting")  # outcomes that reached the person
@@ -251,8 +249,6 @@ def figures(session: Session, scope: Scope) -> Figures:
     """The touch-log figures of `stats` for this scope, from the totals; refuses a scope with `since`."""
     if scope.since is not None:
         raise ValueError("the running totals cover all time: count --since from the touch log (insight.count)")
-    from cadence.store.insight import Figures
-
     columns = [stat_tally.c[name] for name in Key._fields]
     query = select(*columns, func.sum(stat_tally.c.n)).group_by(*columns)
     if scope.owner:
