@@ -25,6 +25,7 @@ from cadence.cadences.loader import (
     parse_cadence,
     parse_weekday,
 )
+from cadence.domain.names import plain_name
 from cadence.errors import CadenceError
 
 CHANNELS = ("call", "email", "social", "task", "meeting", "deadline")
@@ -130,7 +131,7 @@ def _convert_one(source_name: str, node: Node, line: int, path: str, not_mapped:
 
 def slug(text: str) -> str:
     """A cadence name from any text: lower case letters, digits, '-' and '_'."""
-    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_-]+", "-", str(text).strip().lower())).strip("-_")
+    return plain_name(text, "-", keep="_")
 
 
 def _eligible_days(node: Node | None, path: str) -> tuple[int, ...]:
