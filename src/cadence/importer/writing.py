@@ -87,7 +87,13 @@ class FileIndex:
 
 
 class Job:
-    """The state of one import: who this file has seen, the batch waiting to be written."""
+    """The state of one import: the batch waiting to be written, and the people of the file not written.
+
+    Memory does not grow with the file: a row is compared with the batch it joins (in memory) and,
+    when the batch is written, with the database, which by then holds every earlier row of the file
+    that was added (ids above `floor`). Only the rows that matched someone already stored, and were
+    therefore not written, are kept in memory (`kept`), so their later repeats are still found.
+    """
 
     def __init__(
         self, pipeline, plan, start: date | None, now: datetime, report: ImportReport, update: bool, match_name: bool, names_matter: bool
@@ -99,11 +105,12 @@ class Job:
         self.match_name = match_name
         self.names_matter = names_matter
         self.session = None
-        self.seen = FileIndex(match_name)
+        self.seen = FileIndex(match_name)  # the batch
+        self.kept = FileIndex(match_name)  # rows not written: already stored, or do-not-contact
+        self.floor = 0  # the highest prospect id before this import
         self.batch: list[_Person] = []
         self.fills: list[tuple[_Person, dict[str, Any]]] = []
         self.updated: set[int] = set()
-        self.stored_names: dict[str, tuple[int, str]] = {}
         self.plan = plan
         self.owners: Iterator[str] | None = None  # --owners: new people dealt round-robin, over the file's Owner column
         self.stamp = stamp = now.astimezone(timezone.utc)
@@ -131,15 +138,13 @@ class Job:
 
             # New people follow this version of the cadence, as `add` records it.
             self.base["cadence_version"] = versions.record(session, self.plan, self.stamp)
-        if self.names_matter:
-            for prospect_id, first, last, company, status in queries.names_and_companies(session):
-                self.stored_names.setdefault(name_key(first, last, company), (prospect_id, status))
+        self.floor = queries.last_prospect_id(session)
 
     # -- one lead at a time
 
     def take(self, lead: Lead) -> bool:
         """Queue a lead, or count it as a duplicate; True when a batch was written."""
-        person = self.seen.find(lead)
+        person = self.seen.find(lead) or self.kept.find(lead)
         if person is not None:
             if person.lead is not None:
                 person.repeats += 1  # still waiting in the batch: counted when it is placed
@@ -170,7 +175,7 @@ class Job:
             self.seen.remember(person, lead)
         elif person.id is not None:
             self.fills.append((person, lead.values))
-            self.seen.remember(person, lead)
+            self.kept.remember(person, lead)
 
     # -- a batch at a time
 
@@ -178,6 +183,7 @@ class Job:
         from cadence.store import queries
 
         batch, self.batch = self.batch, []
+        index, self.seen = self.seen, FileIndex(self.match_name)
         if batch:
             leads = [p.lead for p in batch]
             stored = queries.contacts_matching(self.session, [l.email_key for l in leads], [l.phone_key for l in leads])
@@ -188,9 +194,16 @@ class Job:
                     by_email.setdefault(row.email_key, row)
                 if row.phone_key:
                     by_phone.setdefault(row.phone_key, []).append(row)
+            names: dict[str, tuple[int, str]] = {}
+            if self.names_matter:
+                from cadence.store.models import name_key as full_name_key
+
+                keys = [full_name_key(l.values["first_name"], l.values["last_name"]) for l in leads if l.name_key]
+                for prospect_id, first, last, company, status in queries.names_matching(self.session, keys):
+                    names.setdefault(name_key(first, last, company), (prospect_id, status))
             fresh: list[_Person] = []
             for person in batch:
-                self._place(person, by_email, by_phone, fresh)
+                self._place(person, by_email, by_phone, names, fresh)
                 if person.dnc:
                     self.report.do_not_contact += person.repeats
                 else:
@@ -199,6 +212,11 @@ class Job:
                 self._insert(fresh)
             for person in batch:
                 person.lead = None
+            for table in ("emails", "phones", "names"):  # who was not written stays known
+                kept = getattr(self.kept, table)
+                for key, person in getattr(index, table).items():
+                    if person.existing or person.dnc:
+                        kept.setdefault(key, person)
         if self.fills:
             self._apply_fills()
 
@@ -225,15 +243,20 @@ class Job:
                     person.id = new_id
         self.report.added += len(fresh)
 
-    def _place(self, person: _Person, by_email: dict[str, Any], by_phone: dict[str, list[Any]], fresh: list[_Person]) -> None:
+    def _place(
+        self, person: _Person, by_email: dict[str, Any], by_phone: dict[str, list[Any]], names: dict[str, tuple[int, str]],
+        fresh: list[_Person],
+    ) -> None:
+        """Whether the person is new, already stored, refused (do-not-contact) or an earlier row of this file."""
         lead = person.lead
         phone_rows = by_phone.get(lead.phone_key, []) if lead.phone_key else []
         email_row = by_email.get(lead.email_key) if lead.email_key else None
-        named = self.stored_names.get(lead.name_key) if lead.name_key and self.seen.by_name(lead) else None
+        named = names.get(lead.name_key) if lead.name_key and self.seen.by_name(lead) else None
+        floor = self.floor  # a row above it is this file's: its status is the file's, not a refusal
         if (
-            (email_row is not None and email_row.status == "do-not-contact")
-            or any(r.status == "do-not-contact" for r in phone_rows)
-            or (named is not None and named[1] == "do-not-contact")
+            (email_row is not None and email_row.status == "do-not-contact" and email_row.id <= floor)
+            or any(r.status == "do-not-contact" and r.id <= floor for r in phone_rows)
+            or (named is not None and named[1] == "do-not-contact" and named[0] <= floor)
         ):
             person.dnc = True
             self.report.do_not_contact += 1
@@ -245,8 +268,12 @@ class Job:
         if match_id is None:
             fresh.append(person)
             return
-        person.id, person.existing = match_id, True
-        self.report.already_present += 1
+        if match_id > floor:  # an earlier row of this file, written in an earlier batch
+            person.id = match_id
+            self.report.duplicates_in_file += 1
+        else:
+            person.id, person.existing = match_id, True
+            self.report.already_present += 1
         if self.update:
             self.fills.append((person, lead.values))
 
