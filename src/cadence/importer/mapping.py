@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -29,12 +29,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "nachname", "familienname", "nom", "apellido", "apellidos", "cognome",
     ),
     # A name in one column: split into first and last when those columns are absent or empty.
-    "name": ("name", "full name", "fullname", "contact name", "contact", "person - name", "lead name", "display name"),
+    "name": (
+        "name", "full name", "fullname", "contact name", "contact", "person - name", "lead name", "display name",
+        "deal - contact person", "contact person",
+    ),
     "company": (
         # "Company" itself first: it beats look-alikes such as Apollo's "Company Name for Emails".
         "company", "company name", "company / account", "account name", "account", "organization",
         "organisation", "organization name", "organization 1 - name", "person - organization", "employer",
-        "company name for emails", "firma", "unternehmen", "société", "entreprise", "empresa", "azienda",
+        "company name for emails", "associated company", "organization - name", "firma", "unternehmen", "société", "entreprise", "empresa", "azienda",
     ),
     "title": (
         # "Job Title" before "Title": in an Outlook export "Title" is Mr./Ms. and the job is "Job Title".
@@ -120,7 +123,7 @@ def header_key(text: str) -> str:
 
 def field_name(header: str) -> str:
     """The name a custom column is reached by in scripts: prospect.fields.<name>."""
-    return plain_name(header, "_") or "column"
+    return plain_name(header, "_", letters=True) or "column"
 
 
 def _lookup_table() -> dict[str, tuple[str, int]]:
@@ -146,6 +149,8 @@ class ColumnMap:
     names: dict[int, str]  # column -> custom field name, for phones and emails not picked
     described: list[tuple[str, str]]  # (header, what it maps to), in file order
     width: int  # cells a row must have: up to the last named column
+    # field -> the columns that meant it too but lost (in preference order): they fill it when it is empty
+    alternates: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def usable(self) -> bool:
@@ -248,6 +253,7 @@ def map_headers(headers: list[str], overrides: Mapping[str, str] | None = None, 
                 claims.append((target, rank, index))
 
     single: dict[str, int] = {}
+    alternates: dict[str, list[int]] = {}
     phones: list[tuple[int, int | None, int]] = []
     emails: list[tuple[int, int | None, int]] = []
     for target, preference, index in sorted(claims, key=lambda c: (c[1], c[2])):
@@ -257,6 +263,8 @@ def map_headers(headers: list[str], overrides: Mapping[str, str] | None = None, 
             (phones if what == "phone" else emails).append((index, None, rank))
         elif target not in single:
             single[target] = index
+        else:
+            alternates.setdefault(target, []).append(index)
     for what, number, index in pairs:
         (phones if what == "phone" else emails).append((index, labels.get((what, number)), 0))
     phones.sort(key=lambda c: (c[2], c[0]))
@@ -292,7 +300,7 @@ def map_headers(headers: list[str], overrides: Mapping[str, str] | None = None, 
                 name = LOSER_NAMES[name]
             custom.append((index, unique(name)))
     width = max((i + 1 for i, h in enumerate(headers) if h), default=0)
-    mapping = ColumnMap(headers, single, phones, emails, custom, names, [], width)
+    mapping = ColumnMap(headers, single, phones, emails, custom, names, [], width, alternates)
     mapping.described = _describe(mapping, ignored, labels)
     return mapping
 
@@ -353,11 +361,31 @@ def check_usable(mapping: ColumnMap, source: Source, line: int) -> None:
         return
     found = [h if len(h) <= 60 else h[:57] + "..." for h in mapping.headers if h]  # a 10 MB "header" stays one short line
     shown = ", ".join(found[:25]) + (f" and {len(found) - 25} more" if len(found) > 25 else "")
-    example = found[0] if found else "Header"
     raise CadenceError(
         f"{source.path}:{line}: no usable header: need a name column and an email or phone column "
-        f"(found: {shown or 'none'}); say which is which with --map, e.g. --map '{example}=email'"
+        f"(found: {shown or 'none'}); say which is which with --map, e.g. --map '{_suggestion(mapping)}'"
     )
+
+
+# Words in a header that make it a plausible column for a missing field, in the order tried.
+HINT_WORDS = {
+    "name": ("name", "person", "contact", "who", "lead"),
+    "email": ("mail", "courriel", "correo"),
+    "phone": ("phone", "tel", "mobile", "cell", "dial", "number"),
+}
+
+
+def _suggestion(mapping: ColumnMap) -> str:
+    """A --map for the missing field, naming the column most like it ('Header=field')."""
+    has_name = any(f in mapping.single for f in ("first_name", "last_name", "name"))
+    used = set(mapping.single.values()) | {c[0] for c in mapping.phones + mapping.emails}
+    free = [h for i, h in enumerate(mapping.headers) if h and i not in used]
+    for target in (("email", "phone") if has_name else ("name",)):
+        for word in HINT_WORDS[target]:
+            header = next((h for h in free if word in h.casefold()), None)
+            if header is not None:
+                return f"{header if len(header) <= 60 else header[:57] + '...'}={target}"
+    return f"{free[0][:60] if free else 'Header'}={'email' if has_name else 'name'}"
 
 
 def open_mapped(

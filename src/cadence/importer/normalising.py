@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from cadence.domain.contacts import (
     clean_text,
@@ -70,6 +70,8 @@ class RowReader:
         self.company, self.title, self.zone = get("company"), get("title"), get("timezone")
         self.owner, self.source, self.tags, self.dnc = get("owner"), get("source"), get("tags"), get("do_not_contact")
         self.linkedin = get("linkedin")
+        self.other_companies = mapping.alternates.get("company", [])
+        self.custom_names = dict(mapping.custom)
         # Names are compared when asked (--match-name) or when a row may have no phone and no email.
         self.names_matter = match_name or self.linkedin is not None
         self.labelled = any(c[1] is not None for c in mapping.phones + mapping.emails)
@@ -95,12 +97,18 @@ class RowReader:
         custom: dict[str, str] = {}
         first = tidy_name(cells[self.first]) if self.first is not None else ""
         last = tidy_name(cells[self.last]) if self.last is not None else ""
-        if not (first or last) and self.name is not None:
-            first, last = split_name(cells[self.name])
+        if not (first and last) and self.name is not None:  # a part missing: completed from the full name
+            whole_first, whole_last = split_name(cells[self.name])
+            if not (first or last):
+                first, last = whole_first, whole_last
+            elif not first and whole_last.casefold() == last.casefold():
+                first = whole_first
+            elif not last and whole_first.casefold() == first.casefold():
+                last = whole_last
         if not (first or last):
             raise Reject("no name")
-        phone_raw = self._pick(m.phones, self.phone_order, PHONE_KINDS, cells, custom)
-        email_raw = self._pick(m.emails, self.email_order, EMAIL_KINDS, cells, custom)
+        phone_raw = self._pick(m.phones, self.phone_order, PHONE_KINDS, cells, custom, self._valid_phone)
+        email_raw = self._pick(m.emails, self.email_order, EMAIL_KINDS, cells, custom, _valid_email)
         linkedin = cells[self.linkedin].strip() if self.linkedin is not None else ""
         if not (phone_raw or email_raw or linkedin):
             raise Reject("neither phone nor email")
@@ -131,6 +139,12 @@ class RowReader:
             if value:
                 custom[name] = value
         company = clean_text(cells[self.company]) if self.company is not None else ""
+        if not company:  # the export's other company columns (Apollo, HubSpot, Pipedrive)
+            for index in self.other_companies:
+                company = clean_text(cells[index])
+                if company:
+                    custom.pop(self.custom_names.get(index, ""), None)
+                    break
         values: dict[str, Any] = {
             "first_name": first,
             "last_name": last,
@@ -154,9 +168,9 @@ class RowReader:
 
     def _pick(
         self, candidates: list[tuple[int, int | None, int]], order: list[int], kinds: tuple[str, ...], cells: list[str],
-        custom: dict[str, str],
+        custom: dict[str, str], valid: Callable[[str], bool],
     ) -> str:
-        """The first non-empty value in order of preference; the others go to custom fields."""
+        """The first valid value in order of preference, else the first non-empty; the others go to custom fields."""
         if not candidates:
             return ""
         if self.labelled:
@@ -167,23 +181,33 @@ class RowReader:
                     rank = kinds.index(kind) if kind in kinds else len(kinds) - 1
                 ranked.append((rank, index))
             order = [index for _rank, index in sorted(ranked)]
-        chosen = ""
+        filled: list[tuple[int, str, list[str]]] = []  # (column, cell, its values) in order of preference
         for index in order:
             # A leading apostrophe is how some exports (Apollo) stop spreadsheets reading "+1..." as a formula.
             value = cells[index].strip().lstrip("'")
-            if not value or value == chosen:
-                continue
-            if ":::" in value:  # Google Contacts: several values in one cell
-                parts = [p.strip() for p in value.split(":::") if p.strip()]
-                if not chosen and parts:
-                    chosen, value = parts[0], " ::: ".join(parts[1:])
-                if not value:
-                    continue
-            if not chosen:
-                chosen = value
-            else:
+            if value:
+                parts = [p.strip() for p in value.split(":::") if p.strip()] if ":::" in value else [value]  # Google
+                if parts:
+                    filled.append((index, value, parts))
+        if not filled:
+            return ""
+        chosen_at = next(((i, p) for i, (_c, _v, parts) in enumerate(filled) for p in parts if valid(p)), (0, filled[0][2][0]))
+        at, chosen = chosen_at
+        for i, (index, value, parts) in enumerate(filled):
+            if i == at:
+                rest = [p for p in parts if p != chosen]
+                if rest:
+                    custom[self.mapping.names[index]] = " ::: ".join(rest)
+            elif value != chosen:
                 custom[self.mapping.names[index]] = value
         return chosen
+
+    def _valid_phone(self, text: str) -> bool:
+        return normalise_phone(text, self.region).valid
+
+
+def _valid_email(text: str) -> bool:
+    return normalise_email(text).valid
 
 
 def name_key(first: str, last: str, company: str) -> str:
@@ -192,8 +216,10 @@ def name_key(first: str, last: str, company: str) -> str:
 
 
 def tidy_tags(text: str) -> str:
-    """Tags as 'a, b': Google's ' ::: ' separators and its '* myContacts' group tidied away."""
+    """Tags as 'a, b': ';' and Google's ' ::: ' separators made commas, Google's '* myContacts' group tidied away."""
     text = text.strip()
+    if ";" in text:  # Outlook's Categories and other ';'-separated lists
+        text = ":::".join(text.split(";"))
     if ":::" not in text and not text.startswith("*"):
         return text
     parts = [p.strip().lstrip("*").strip() for p in text.split(":::")]
