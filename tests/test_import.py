@@ -718,7 +718,7 @@ BAD_FILES = [
     ("header only", b"Name,Email\n\n", "error: {tmp}/bad.csv: no rows under the header (line 1): nothing to import"),
     ("no usable header", b"\nFoo,Bar,Baz\n1,2,3\n",
      "error: {tmp}/bad.csv:2: no usable header: need a name column and an email or phone column "
-     "(found: Foo, Bar, Baz); say which is which with --map, e.g. --map 'Foo=email'"),
+     "(found: Foo, Bar, Baz); say which is which with --map, e.g. --map 'Foo=name'"),
     ("duplicate header", b"Name,Email,Phone,email\nAnn,a@example.com,,b@example.com\n",
      "error: {tmp}/bad.csv:1: the header has 'email' twice (columns 2 and 4): rename one so each column has its own name"),
     ("quote never closed", b'Name,Email,Notes\nAnn Lee,ann@example.com,"open\nBob Roe,bob@example.com,x\n',

@@ -17,6 +17,7 @@ from typing import Any
 
 from cadence.cadences.loader import Node, parse_cadence, parse_yaml
 from cadence.cadences.model import WEEKDAY_NAMES, WORKWEEK, Cadence, parse_weekday
+from cadence.domain.names import plain_name
 from cadence.errors import CadenceError
 
 CHANNELS = ("call", "email", "social", "task", "meeting", "deadline")
@@ -122,7 +123,7 @@ def _convert_one(source_name: str, node: Node, line: int, path: str, not_mapped:
 
 def slug(text: str) -> str:
     """A cadence name from any text: lower case letters, digits, '-' and '_'."""
-    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_-]+", "-", str(text).strip().lower())).strip("-_")
+    return plain_name(text, "-", keep="_")
 
 
 def _eligible_days(node: Node | None, path: str) -> tuple[int, ...]:

@@ -21,7 +21,7 @@ from cadence.errors import CadenceError
 from cadence.domain.cells import SafeWriter, plain
 from cadence.files import PRIVATE
 
-# The importer reads these back into the same fields (see importer.ALIASES).
+# The importer reads these back into the same fields (see importer.mapping.ALIASES).
 CONTACT_COLUMNS = ("first_name", "last_name", "company", "title", "phone", "email", "timezone", "owner", "source", "tags")
 # Derived from phone and email on every write: not worth a column.
 INTERNAL = ("phone_key", "email_key", "name_key", "fields")

@@ -348,7 +348,7 @@ class Pipeline:
         """What a script template sees."""
         prospect = {
             "id": row.id,
-            "first_name": row.first_name,
+            "first_name": row.first_name or full_name(row.first_name, row.last_name),  # never "Hi ,"
             "last_name": row.last_name,
             "name": full_name(row.first_name, row.last_name),
             "title": row.title,

@@ -328,6 +328,26 @@ def names_and_companies(session: Session) -> list[tuple[int, str, str, str, str]
     return [tuple(row) for row in session.execute(query.where(table.c.company != "").order_by(table.c.id))]
 
 
+def last_prospect_id(session: Session) -> int:
+    """The highest prospect id so far (0 for none): an import's own rows are those above it."""
+    lock_adding(session)
+    table = Prospect.__table__
+    return session.execute(select(func.max(table.c.id))).scalar() or 0
+
+
+def names_matching(session: Session, keys: Iterable[str]) -> list[tuple[int, str, str, str, str]]:
+    """(id, first_name, last_name, company, status) of prospects with a company whose full name
+    (name_key) is among `keys`, by id."""
+    table = Prospect.__table__
+    keys = sorted({k for k in keys if k})
+    found: list[tuple[int, str, str, str, str]] = []
+    for start in range(0, len(keys), 500):
+        query = select(table.c.id, table.c.first_name, table.c.last_name, table.c.company, table.c.status)
+        query = query.where(table.c.name_key.in_(keys[start : start + 500]), table.c.company != "")
+        found.extend(tuple(row) for row in session.execute(query))
+    return sorted(found)
+
+
 def insert_prospects(session: Session, rows: list[dict], returning: bool = False, shared: dict | None = None) -> list[int] | None:
     """Insert prospect rows (all with the same keys), each with the `shared` values too, in one
     executemany; their ids, in order, when asked."""
