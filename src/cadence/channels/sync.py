@@ -254,15 +254,18 @@ class Syncer:
     def _log(self, line: Line, outcome: str, at: datetime, note: str, finding: inbox.Finding, force: bool = False) -> None:
         from cadence.domain.engine import Outcome, Status
 
-        if outcome == "bounced":
-            with self.pipe.reading() as session:
-                from cadence.store.models import Prospect
+        from cadence.store import queries
+        from cadence.store.models import Prospect
 
-                row = session.get(Prospect, finding.prospect_id)
-                if row is not None and row.status == Status.NEEDS_FIX.value:
-                    line.detail = "already needs-fix"
-                    line.action = "already-logged"
-                    return
+        with self.pipe.reading() as session:
+            row = session.get(Prospect, finding.prospect_id)
+            last = queries.last_touch(session, finding.prospect_id, None)
+        if outcome == "bounced" and row is not None and row.status == Status.NEEDS_FIX.value:
+            line.detail = "already needs-fix; nothing logged"
+            return
+        if outcome == "replied" and last is not None and last.outcome == "replied":
+            line.detail = "their reply is logged already (no touch since); nothing logged"
+            return
         if self.dry_run:
             line.action = "would-log"
             return
@@ -275,9 +278,15 @@ class Syncer:
         from cadence.pipeline import planning
         from cadence.store.models import Prospect
 
+        from cadence.domain import dates
+
         with self.pipe.reading() as session:
             row = session.get(Prospect, finding.prospect_id)
             status = row.status if row is not None else None
+            plan = self.pipe._plan_of(row) if row is not None else None
+        if finding.until is not None:  # back on a Saturday: on the list the next working day
+            finding.until = dates.on_working_day(finding.until, self.pipe.calendar_for(plan), self.pipe.profile.days_off)
+            line.until = finding.until.isoformat()
         if finding.until is None:
             line.detail = "no return date in the text; nothing changed"
             return

@@ -33,7 +33,7 @@ def logged_message(session: Session, message_id: str) -> bool:
 
 
 def remember_draft(session: Session, message_id: str, prospect_id: int, step: int | None, at: datetime) -> None:
-    session.merge(MailDraft(message_id=message_id, prospect_id=prospect_id, step=step, created_at=at.astimezone(timezone.utc).replace(tzinfo=None)))
+    session.merge(MailDraft(message_id=message_id, prospect_id=prospect_id, step=step, created_at=at.astimezone(timezone.utc)))
 
 
 def position(session: Session, source: str) -> MailSync | None:
@@ -42,7 +42,7 @@ def position(session: Session, source: str) -> MailSync | None:
 
 def move_to(session: Session, source: str, uidvalidity: int, last_uid: int, at: datetime) -> None:
     row = session.get(MailSync, source)
-    stamp = at.astimezone(timezone.utc).replace(tzinfo=None)
+    stamp = at.astimezone(timezone.utc)
     if row is None:
         session.add(MailSync(source=source, uidvalidity=uidvalidity, last_uid=last_uid, updated_at=stamp))
     else:

@@ -48,11 +48,11 @@ def sync_summary(summary: Any) -> None:
         who = f"#{line.prospect_id} {line.name}" if line.prospect_id is not None else (line.address or line.sender or "?")
         kind = line.kind.replace("-", " ")
         if line.kind == "unreadable":
-            console.print(f"  unreadable: {escape(line.detail)}")
+            console.print(f"  unreadable: {escape(line.detail)}", soft_wrap=True)
             continue
         detail = f" ({line.detail})" if line.detail else ""
         subject = f" \"{line.subject}\"" if line.subject and line.kind == "reply" else ""
-        console.print(f"  {kind}: {escape(who)}{escape(subject)}: {_VERBS.get(line.action, line.action)}{escape(detail)}")
+        console.print(f"  {kind}: {escape(who)}{escape(subject)}: {_VERBS.get(line.action, line.action)}{escape(detail)}", soft_wrap=True)
     head = "Dry run, nothing changed: " if summary.dry_run else ""
     parts = [
         f"{summary.replies} {'reply' if summary.replies == 1 else 'replies'}",
