@@ -378,3 +378,21 @@ def test_a_sync_killed_midway_then_run_again_logs_every_reply_once(cli, pipeline
     cli("sync", "--at", NOW)
     for p in people:
         assert [t["outcome"] for t in cli.json("show", str(p.id))["touches"]].count("replied") == 1, p.id
+
+
+def test_a_reply_to_a_draft_is_matched_by_its_message_id_even_from_another_address(cli, tmp_path):
+    from email import message_from_bytes
+
+    cli("me", "set", "email", mf.SELLER)
+    pid = cli("add", "--first", "Ana", "--last", "López", "--email", "ana@crescent.example", "--phone", "+1 617 555 0109",
+              "--start", "2026-11-23").stdout.strip()
+    cli("log", pid, "vm", "--at", "2026-11-23T10:00")
+    cli("log", pid, "na", "--at", "2026-11-24T10:00")
+    drafted = cli.json("email", pid, "--draft", str(tmp_path / "drafts"), "--at", "2026-11-25T10:00")
+    written = message_from_bytes(Path(drafted["draft"]).read_bytes())
+    assert written["Message-ID"] == drafted["message_id"]
+    cli("log", pid, "sent", "--at", "2026-11-25T10:05")
+    reply = mf.reply_quoting("Ana <ana.lopez@private.example>", "<priv@private.example>", drafted["message_id"])
+    folder = write_maildir(tmp_path / "Mail", [reply])
+    data = cli.json("sync", "--maildir", str(folder), "--at", NOW)
+    assert [(m["kind"], m["prospect_id"], m["action"]) for m in data["messages"]] == [("reply", int(pid), "logged")]
