@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import mailbox
 import os
 import signal
@@ -21,11 +20,6 @@ NOW = "2026-11-26T18:00"
 
 
 # ------------------------------------------------------------------ classification (pure)
-
-
-def known(**emails: int) -> inbox.Known:
-    return inbox.Known(emails={k.replace("_", ".").replace(".at.", "@"): v for k, v in emails.items()}, threads={mf.SENT_ID: 1},
-                       mine=frozenset({mf.SELLER}))
 
 
 KNOWN = inbox.Known(

@@ -11,9 +11,9 @@ second run reads only what is new and an interrupted run resumes. See docs/inbox
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from cadence.channels import inbox
 from cadence.errors import CadenceError
