@@ -250,9 +250,11 @@ def test_migration_0007_counts_the_totals_of_0005_again(tmp_path):
     with Session(old) as session:
         stamp = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
         session.add(Prospect(id=1, first_name="Tom", cadence="other", status="active", step=1, created_at=stamp, updated_at=stamp))
-        session.add(Touch(id=1, prospect_id=1, at=datetime(2026, 11, 23, 10, tzinfo=timezone.utc), on=DAY,
-                          cadence="five", step=1, step_type="call", outcome="no-answer"))
         session.commit()
+    with old.begin() as connection:  # the touch table as 0006 had it (no message_id yet)
+        connection.execute(insert(Touch.__table__).values(
+            id=1, prospect_id=1, at=datetime(2026, 11, 23, 10, tzinfo=timezone.utc), on=DAY, cadence="five", step=1, step_type="call",
+            outcome="no-answer", note="", attempt=True, after_fire=False, forced=False, owner="", state_before={}))
     with old.begin() as connection:  # what 0005's share counted for Tom, now in `other`
         connection.execute(insert(stat_tally), [
             {"kind": "touches", "cadence": "five", "step": 1, "step_type": "call", "outcome": "no-answer",
@@ -263,7 +265,7 @@ def test_migration_0007_counts_the_totals_of_0005_again(tmp_path):
     old.dispose()
 
     engine = db.open_engine(str(path))
-    assert db.current_revision(engine) == ("0007", True)
+    assert db.current_revision(engine) == (db.HEAD, True)
     with Session(engine) as session:
         kinds = sorted((row.kind, row.cadence, row.n) for row in session.execute(select(stat_tally)))
         assert kinds == [("touches", "five", 1)]  # the touch stays; `five` no longer counts Tom as reached

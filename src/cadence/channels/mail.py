@@ -48,6 +48,7 @@ class Draft:
     step: int
     steps: int
     due: date
+    message_id: str | None = None  # given by the first message() made, so a draft and its reply match
 
     @property
     def to_header(self) -> str:
@@ -68,7 +69,9 @@ class Draft:
         msg["To"] = _address(self.name, self.to)
         msg["Subject"] = self.subject
         msg["Date"] = format_datetime(at)
-        msg["Message-ID"] = message_id or make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        if message_id is None and self.message_id is None:
+            self.message_id = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        msg["Message-ID"] = message_id or self.message_id
         # Quoted-printable keeps a non-ASCII body safe through any server, 8BITMIME or not.
         msg.set_content(self.body, cte="7bit" if self.body.isascii() else "quoted-printable")
         return msg
@@ -166,6 +169,15 @@ def write_draft(draft: Draft, folder: Path, at: datetime) -> Path:
     return path
 
 
+def remember_draft(pipe, draft: Draft, at: datetime) -> None:
+    """Keep the draft's Message-ID, so `cadence sync` matches a reply to it by thread."""
+    from cadence.store import mailbox
+
+    if draft.message_id:
+        with pipe.writing() as session:
+            mailbox.remember_draft(session, draft.message_id, draft.prospect_id, draft.step, at)
+
+
 @dataclass(frozen=True)
 class Server:
     """Where and how to send: from the profile's smtp_* settings."""
@@ -237,7 +249,7 @@ def send(pipe, draft: Draft, at: datetime, password: Callable[[str], str | None]
     _deliver(server, msg, draft.to, secret)
     note = f"emailed via {server.host}, Message-ID {msg['Message-ID']}"
     try:
-        logged = pipe.log(str(draft.prospect_id), Outcome.SENT, at, note=note)
+        logged = pipe.log(str(draft.prospect_id), Outcome.SENT, at, note=note, message_id=msg["Message-ID"])
     except CadenceError as exc:
         raise CadenceError(
             f"the email to {draft.to} was sent but could not be logged ({exc}); log it with `cadence log {draft.prospect_id} sent`"

@@ -100,6 +100,7 @@ COMMANDS = {
     "work": "working", "pause": "working", "resume": "working", "snooze": "working", "enroll": "working",
     "away": "working", "lingering": "working",
     "assign": "team",
+    "sync": "inbox",
     "cadences": "cadences_cmd",
     "me": "me",
 }

@@ -79,6 +79,8 @@ def email(
     result = message.to_json()
     if draft is not None:
         result["draft"] = str(mail.write_draft(message, draft, instant))
+        mail.remember_draft(pipe, message, instant)  # so `cadence sync` matches a reply to it by thread
+        result["message_id"] = message.message_id
     elif open_:
         import webbrowser
 

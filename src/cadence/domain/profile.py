@@ -99,7 +99,9 @@ ME_DEFAULTS = ("name", "company", "phone", "email", "title")
 ME_VALUES: dict[str, Callable[[str], str]] = {"name": _text, "company": _text, "phone": _phone, "email": _email, "title": _text}
 # How `cadence email --send` reaches the mail server (checked when it is used; see cadence.channels.mail).
 SMTP_KEYS = ("smtp_host", "smtp_port", "smtp_tls", "smtp_user", "smtp_timeout")
-KNOWN_KEYS = (*ME_DEFAULTS, *SETTINGS, *SMTP_KEYS)
+# Where `cadence sync` reads the mailbox (checked when it is used; see cadence.channels.imap).
+IMAP_KEYS = ("imap_host", "imap_port", "imap_tls", "imap_user", "imap_folders", "imap_timeout")
+KNOWN_KEYS = (*ME_DEFAULTS, *SETTINGS, *SMTP_KEYS, *IMAP_KEYS)
 PASSWORD_ENV = "CADENCE_SMTP_PASSWORD"  # also cadence.channels.mail's; kept here so `me set` does not load mail
 
 
@@ -110,8 +112,9 @@ def check_key(key: str, custom: bool = False) -> None:
     if re.search(r"pass(word|wd)?$|secret|token", key):
         raise CadenceError(
             f"{key} is not stored in the database, where anyone with the file could read it: "
-            f"set {PASSWORD_ENV} in your environment, or store it in the system keyring with "
-            "`keyring set cadence SMTP_USER` (pip install 'prospect-cadence[keyring]'); see docs/insight.md"
+            f"set {'CADENCE_IMAP_PASSWORD' if key.startswith('imap') else PASSWORD_ENV} in your environment, or store it in the system keyring with "
+            f"`keyring set cadence {'IMAP_USER' if key.startswith('imap') else 'SMTP_USER'}` (pip install 'prospect-cadence[keyring]'); "
+            f"see {'docs/inbox.md' if key.startswith('imap') else 'docs/insight.md'}"
         )
     if key in KNOWN_KEYS or custom:
         return

@@ -409,12 +409,14 @@ class Pipeline:
         note: str = "",
         callback_on: date | str | None = None,
         force: bool = False,
+        message_id: str | None = None,
     ) -> Logged:
         """Record one outcome at instant `at` and move the prospect on; refuses what the engine refuses,
         and an outcome that does not fit the step's channel or the prospect's contacts unless `force`.
 
         `callback_on` is a date, or the text of --on: a phrase ("in 2 weeks", "next tuesday") lands on
         a working day of the prospect's calendar outside your days off; YYYY-MM-DD is kept as given.
+        `message_id` is kept on the touch: the email sent, or the message `cadence sync` read it from.
         """
         from cadence.domain import dates
 
@@ -467,6 +469,7 @@ class Pipeline:
                         after_fire=touch.after_fire,
                         forced=touch.forced,
                         owner=self.user or row.owner,
+                        message_id=message_id,
                         state_before=queries.snapshot(before),
                     )
                 )

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import unicodedata
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, event, text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, Integer, String, Table, event, text
 from sqlmodel import Field, SQLModel
 
 
@@ -79,8 +79,32 @@ class Touch(SQLModel, table=True):
     after_fire: bool = False
     forced: bool = False
     owner: str = ""
+    # The Message-ID of the email this touch sent, or of the message `cadence sync` read it from (0008).
+    message_id: Optional[str] = Field(default=None, index=True)
     # The prospect's state before this touch, so undo restores it exactly.
     state_before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class MailDraft(SQLModel, table=True):
+    """The Message-ID of a draft `cadence email --draft` wrote, so a reply to it is matched by thread (0008)."""
+
+    __tablename__ = "mail_draft"
+
+    message_id: str = Field(primary_key=True)
+    prospect_id: int = Field(foreign_key="prospect.id", index=True)
+    step: Optional[int] = None
+    created_at: datetime  # UTC
+
+
+class MailSync(SQLModel, table=True):
+    """Where `cadence sync` stopped in one IMAP folder: its UIDVALIDITY and the last UID read (0008)."""
+
+    __tablename__ = "mail_sync"
+
+    source: str = Field(primary_key=True)  # imap://user@host:port/FOLDER
+    uidvalidity: int = Field(sa_type=BigInteger)
+    last_uid: int = Field(sa_type=BigInteger)
+    updated_at: datetime  # UTC
 
 
 class Setting(SQLModel, table=True):
