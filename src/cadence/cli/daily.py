@@ -7,10 +7,11 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, DATE, EVERYONE, JSON, OWNER, START, clock, moment, parse_date, parse_owners, pipeline, print_json, the_day
+from cadence.cli.common import AT, DATE, JSON, Start, clock, moment, parse_date, parse_owners, pipeline, print_json, scoped, starting, the_day
 from cadence.views.terminal import visible
 
 
+@starting
 def add(
     ctx: typer.Context,
     first: str = typer.Option("", "--first", help="First name."),
@@ -21,18 +22,16 @@ def add(
     email: str = typer.Option("", "--email", help="Email address."),
     tz: str = typer.Option("", "--timezone", help="IANA time zone, e.g. America/Chicago."),
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Cadence to enroll in (default: profile default_cadence, else five-touch-fire)."),
-    start: Optional[str] = START,
     no_enroll: bool = typer.Option(False, "--no-enroll", help="Add without a cadence."),
-    at: Optional[str] = AT,
-    date: Optional[str] = DATE,
     json_out: bool = JSON,
+    when: Start = None,
 ) -> None:
     """Add one prospect and enroll them; prints the new id."""
     from cadence.pipeline.core import NewProspect
 
     pipe = pipeline(ctx)
     person = NewProspect(first_name=first, last_name=last, company=company, title=title, phone=phone, email=email, timezone=tz)
-    row = pipe.add(person, moment(pipe, at, date), cadence=cadence, start=parse_date(start, "--start"), enroll=not no_enroll)
+    row = pipe.add(person, when.instant, cadence=cadence, start=when.day, enroll=not no_enroll)
     if json_out:
         print_json({"id": row.id, "status": row.status, "cadence": row.cadence, "next_due": row.due_on.isoformat() if row.due_on else None})
     else:
@@ -85,18 +84,17 @@ def import_leads(
         output.import_summary(report, str(file), str(rejects) if rejects else None)
 
 
+@scoped
 def today(
     ctx: typer.Context,
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day to list (default today): YYYY-MM-DD, yesterday, monday, in 2 days..."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Keep the day to N calls (fire steps, callbacks and the most overdue first); the rest wait. Default: profile max_calls, else no cap."),
-    everyone: bool = EVERYONE,
-    owner: Optional[str] = OWNER,
     brief: bool = typer.Option(False, "--brief", help="One line per item: name, step, channel, attempts, local time, phone or email."),
     json_out: bool = JSON,
 ) -> None:
     """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
-    pipe = pipeline(ctx, everyone, owner)
+    pipe = pipeline(ctx)
     day = the_day(pipe, date, at)
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)

@@ -16,7 +16,21 @@ def name_key(first_name: str, last_name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", f"{first_name or ''} {last_name or ''}").casefold().split())
 
 
-class Prospect(SQLModel, table=True):
+class Contact(SQLModel):
+    """Who a prospect is and how to reach them: the fields a stored prospect and a new one share."""
+
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    company: str = ""
+    phone: str = ""
+    email: str = ""
+    timezone: str = ""
+    source: str = ""
+    tags: str = ""
+
+
+class Prospect(Contact, table=True):
     __tablename__ = "prospect"
     __table_args__ = (
         Index("ix_prospect_due", "due_on", "status"),
@@ -25,18 +39,9 @@ class Prospect(SQLModel, table=True):
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    first_name: str = ""
-    last_name: str = ""
     name_key: str = Field(default="", index=True, sa_column_kwargs={"server_default": text("''")})  # name_key(first_name, last_name): finding by name (0006)
-    title: str = ""
-    company: str = ""
-    phone: str = ""
-    email: str = ""
     phone_key: str = Field(default="", index=True)  # normalised, for finding duplicates
     email_key: str = Field(default="", index=True)
-    timezone: str = ""
-    source: str = ""
-    tags: str = ""
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     owner: str = ""
     status: str = Field(default="active", index=True)
