@@ -718,7 +718,8 @@ class RowReader:
         phone = normalise_phone(phone_raw, self.region)
         if phone_raw and not phone.valid:
             custom["invalid_phone"] = phone_raw
-            flags.append(Flag(line, f"phone {phone_raw!r} is not a valid number (region {self.region}): kept as written"))
+            why = phone.problem or f"phone {phone_raw!r} is not a valid number (region {self.region})"
+            flags.append(Flag(line, f"{why}: kept as written"))
         written = cells[self.zone].strip() if self.zone is not None else ""
         zone = timezone_from(written) if written else ""
         if written and not zone:
@@ -1153,7 +1154,7 @@ class _Job:
     # -- a batch at a time
 
     def flush(self) -> None:
-        from cadence.store import queries
+        from cadence.store import cleaning, queries
 
         batch, self.batch = self.batch, []
         if batch:
@@ -1167,8 +1168,13 @@ class _Job:
                 if row.phone_key:
                     by_phone.setdefault(row.phone_key, []).append(row)
             fresh: list[_Person] = []
+            erased = cleaning.forgotten(self.session, [l.email_key for l in leads] + [l.phone_key for l in leads])
             for person in batch:
-                self._place(person, by_email, by_phone, fresh)
+                if erased & {person.lead.email_key, person.lead.phone_key}:  # erased by `cadence forget`: never re-created
+                    person.dnc = True
+                    self.report.do_not_contact += 1
+                else:
+                    self._place(person, by_email, by_phone, fresh)
                 if person.dnc:
                     self.report.do_not_contact += person.repeats
                 else:

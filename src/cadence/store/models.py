@@ -130,3 +130,23 @@ stat_tally = Table(
     Column("enrolled", Boolean, primary_key=True),  # the prospect has a cadence (what an owner's figures count)
     Column("n", Integer, nullable=False),
 )
+
+
+class Forgotten(SQLModel, table=True):
+    """A one-way hash of an erased person's email or phone key (`cadence forget`): imports never re-create them."""
+
+    __tablename__ = "forgotten"
+
+    hash: str = Field(primary_key=True)
+    created_at: datetime  # UTC
+
+
+class Change(SQLModel, table=True):
+    """One line of a prospect's history of edits (`cadence edit`), shown by `cadence show`."""
+
+    __tablename__ = "prospect_change"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(foreign_key="prospect.id", index=True)
+    at: datetime  # UTC
+    text: str
