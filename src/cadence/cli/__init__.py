@@ -87,6 +87,7 @@ COMMANDS = {
     "work": "working", "pause": "working", "resume": "working", "snooze": "working", "enroll": "working",
     "away": "working", "lingering": "working",
     "assign": "team",
+    "list": "cleaning", "edit": "cleaning", "merge": "cleaning", "remove": "cleaning", "forget": "cleaning",
     "cadences": "cadences_cmd",
     "me": "me",
 }

@@ -12,7 +12,7 @@ from cadence.domain.contacts import full_name
 from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from cadence.pipeline.base import Base
-from cadence.store import queries, tally
+from cadence.store import cleaning, queries, tally
 from cadence.store.models import Prospect, Touch
 
 
@@ -154,6 +154,11 @@ class Outcomes(Base):
         with self.writing() as session:
             prospect_id = self.find(session, ref).id if ref else None
             touch = queries.last_touch(session, prospect_id, self.user or None)
+            merged = cleaning.last_undoable(session, prospect_id)
+            if merged is not None and (touch is None or _utc(merged.at) >= _utc(touch.at)):
+                from cadence.pipeline.cleaning import undo_merge
+
+                return undo_merge(session, merged)
             if touch is None:
                 who = f"for {ref!r}" if ref else "yet"
                 raise CadenceError(f"nothing to undo: no touch logged {who}")
@@ -187,3 +192,8 @@ def item_channel(plan: Cadence | None, state: State) -> str | None:
     return None
 
 
+
+
+def _utc(at: datetime) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite gives it back naive)."""
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at

@@ -12,7 +12,7 @@ from cadence.domain.contacts import full_name
 from cadence.domain.engine import Status
 from cadence.errors import CadenceError
 from cadence.pipeline.base import Base
-from cadence.store import queries
+from cadence.store import cleaning, queries
 from cadence.store.models import Prospect
 
 
@@ -188,6 +188,7 @@ class ReadSide(Base):
         with self.reading() as session:
             row = self.find(session, ref)
             history = queries.touches(session, row.id)
+            changes = cleaning.changes(session, row.id)
         plan = self.plan_of(row)
         active = row.status == Status.ACTIVE.value
         next_type = engine.item_type(plan, queries.state_of(row))
@@ -228,9 +229,14 @@ class ReadSide(Base):
                 }
                 for t in history
             ],
+            "changes": [{"at": _utc(c.at).isoformat(), "text": c.text} for c in changes],
         }
 
 
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)

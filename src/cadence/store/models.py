@@ -150,3 +150,5 @@ class Change(SQLModel, table=True):
     prospect_id: int = Field(foreign_key="prospect.id", index=True)
     at: datetime  # UTC
     text: str
+    # What `cadence undo` needs to take the change back (a merge: the merged prospect and what moved); None when it cannot.
+    undo: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("prospect_id", sa.Integer(), sa.ForeignKey("prospect.id"), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("text", sa.String(), nullable=False),
+        sa.Column("undo", sa.JSON(), nullable=True),
     )
     op.create_index("ix_prospect_change_prospect_id", "prospect_change", ["prospect_id"])
 
