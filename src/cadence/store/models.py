@@ -151,4 +151,4 @@ class Change(SQLModel, table=True):
     at: datetime  # UTC
     text: str
     # What `cadence undo` needs to take the change back (a merge: the merged prospect and what moved); None when it cannot.
-    undo: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    undo: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
