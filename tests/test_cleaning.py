@@ -205,3 +205,30 @@ def test_forget_deletes_the_person_keeps_a_hash_and_a_later_import_skips_them(cl
     report = cli.json("import", str(leads))
     assert (report["added"], report["do_not_contact"]) == (1, 2)
     assert [r["name"] for r in cli.json("list")] == ["New"]
+
+
+# ---------------------------------------------------------------- import --update --overwrite
+
+
+def test_import_update_overwrite_replaces_the_named_filled_fields_only(cli, tmp_path, pipeline):
+    pid = add(cli, "Ida", "--company", "Old Co", "--title", "Buyer", "--email", "ida@example.com", "--phone", "+1 212 555 0150")
+    leads = tmp_path / "update.csv"
+    leads.write_text("First Name,Email,Company,Title,Phone\nIda,ida@example.com,New Co,Chief Buyer,212 555 0151\n")
+
+    assert cli.json("import", str(leads), "--update")["updated"] == 0  # filled fields stay without --overwrite
+    report = cli.json("import", str(leads), "--update", "--overwrite", "company,phone")
+
+    assert report["updated"] == 1
+    view = cli.json("show", pid)
+    assert (view["company"], view["title"], view["phone"]) == ("New Co", "Buyer", "+12125550151")
+    assert cli.json("show", "212 555 0151")["id"] == int(pid)  # the phone key moved with the phone
+
+
+def test_import_overwrite_refuses_an_unknown_field_and_use_without_update(cli, tmp_path, pipeline):
+    leads = tmp_path / "update.csv"
+    leads.write_text("First Name,Email\nIda,ida@example.com\n")
+    result = cli("import", str(leads), "--update", "--overwrite", "company,mood", ok=False)
+    assert (result.exit_code, result.stderr) == (1, "error: unknown field 'mood' for --overwrite: use one or more of first_name, last_name, title, company, phone, email, timezone, source, tags, owner, fields (comma-separated)\n")
+    result = cli("import", str(leads), "--overwrite", "company", ok=False)
+    assert (result.exit_code, result.stderr) == (1, "error: --overwrite replaces fields of people already present: use it with --update\n")
+    assert counts(pipeline) == (0, 0, 0, 0)

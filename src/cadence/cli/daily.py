@@ -50,6 +50,7 @@ def import_leads(
     delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Cell separator: ',', ';', '|' or 'tab' (default: detected)."),
     region: Optional[str] = typer.Option(None, "--region", metavar="CC", help="Country of phone numbers written without +code (default: profile region, else US)."),
     update: bool = typer.Option(False, "--update", help="Fill the empty fields of people already present (never their cadence)."),
+    overwrite: Optional[str] = typer.Option(None, "--overwrite", metavar="FIELD,...", help="With --update: replace these fields even when filled: first_name, last_name, title, company, phone, email, timezone, source, tags, owner, fields."),
     match_name: bool = typer.Option(False, "--match-name", help="Also take the same name at the same company as the same person."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", metavar="FILE", help="Write the rejected rows to this CSV, with their line and reason."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Do everything but write to the database; report what would happen."),
@@ -64,6 +65,7 @@ def import_leads(
 
     pipe = pipeline(ctx)
     dealt = parse_owners(owners)
+    replaced = _overwritten(overwrite, update)
     instant = moment(pipe, at, date)
     if show_mapping:
         shown = preview(file, region or pipe.profile.region, maps, encoding=encoding, delimiter=delimiter)
@@ -77,11 +79,29 @@ def import_leads(
             pipe, file, instant, cadence=cadence, start=parse_date(start, "--start"), enroll=enroll,
             overrides=maps, encoding=encoding, delimiter=delimiter, region=region, update=update,
             match_name=match_name, rejects=rejects, dry_run=dry_run, progress=progress, owners=dealt,
+            overwrite=replaced,
         )
     if json_out:
         print_json(report.to_json())
     else:
         output.import_summary(report, str(file), str(rejects) if rejects else None)
+
+
+def _overwritten(text: str | None, update: bool) -> list[str]:
+    """The fields --overwrite names; refuses it without --update, and an unknown field (listing the valid ones)."""
+    from cadence.errors import CadenceError
+    from cadence.importer import FILLABLE
+
+    if text is None:
+        return []
+    if not update:
+        raise CadenceError("--overwrite replaces fields of people already present: use it with --update")
+    valid = (*FILLABLE, "fields")
+    names = [name.strip().lower() for name in text.split(",")]
+    for name in names:
+        if name not in valid:
+            raise CadenceError(f"unknown field {name!r} for --overwrite: use one or more of {', '.join(valid)} (comma-separated)")
+    return names
 
 
 @scoped

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from cadence.domain.contacts import (
     clean_text,
@@ -956,15 +956,15 @@ class _Person:
 FILLABLE = ("first_name", "last_name", "title", "company", "phone", "email", "timezone", "source", "tags", "owner")
 
 
-def fill_values(current: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """What `values` adds to a person: the fields they have empty, and custom fields they lack."""
+def fill_values(current: Mapping[str, Any], values: Mapping[str, Any], overwrite: Collection[str] = ()) -> dict[str, Any]:
+    """What `values` adds to a person: the fields they have empty (or named in `overwrite`), and custom fields they lack."""
     out: dict[str, Any] = {}
     for name in FILLABLE:
-        if not current.get(name) and values.get(name):
+        if (not current.get(name) or name in overwrite) and values.get(name) and values[name] != current.get(name):
             out[name] = values[name]
             if name in ("phone", "email"):
                 out[name + "_key"] = values[name + "_key"]
-    extra = {k: v for k, v in (values.get("fields") or {}).items() if k not in (current.get("fields") or {})}
+    extra = {k: v for k, v in (values.get("fields") or {}).items() if k not in (current.get("fields") or {}) or "fields" in overwrite}
     if extra:
         out["fields"] = {**(current.get("fields") or {}), **extra}
     return out
@@ -991,6 +991,7 @@ def import_file(
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
     owners: Sequence[str] = (),
+    overwrite: Collection[str] = (),
 ) -> ImportReport:
     """Import every new person in `path` in one transaction and say what happened.
 
@@ -1012,6 +1013,7 @@ def import_file(
         )
         reader = RowReader(mapping, region, match_name)
         job = _Job(pipeline, plan, start, now, report, update, match_name, reader.names_matter)
+        job.overwrite = frozenset(overwrite)  # --update --overwrite FIELD,...: these replace filled fields
         job.owners = itertools.cycle(owners) if owners else None
         with _rejects_file(rejects, mapping.headers) as write_reject, _transaction(pipeline, dry_run) as session:
             job.begin(session)
@@ -1039,6 +1041,8 @@ def import_file(
 
 class _Job:
     """The state of one import: who this file has seen, the batch waiting to be written."""
+
+    overwrite: frozenset[str] = frozenset()  # fields an --update replaces even when filled
 
     def __init__(
         self, pipeline, plan, start: date | None, now: datetime, report: ImportReport, update: bool, match_name: bool, names_matter: bool
@@ -1244,7 +1248,7 @@ class _Job:
             row = current.get(person.id)
             if row is None:
                 continue
-            delta = fill_values(row, values)
+            delta = fill_values(row, values, self.overwrite)
             if delta:
                 row.update(delta)
                 changes.setdefault(person.id, {}).update(delta)
