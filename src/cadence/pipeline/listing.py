@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -68,34 +69,51 @@ def listing(
     due_before: date | None = None,
     sort: str = "id",
 ) -> list[Listed]:
-    """The prospects in scope matching every filter given, sorted by `sort` (then id)."""
-    from cadence.store.listing import listed
+    """The prospects in scope matching every filter given, sorted by `sort` (then id).
+
+    --search and --tag first read only the searched columns, then the matching prospects' rows.
+    """
+    from cadence.store.listing import listed, searched
 
     sort = check_sort(sort)
-    with pipe.reading() as session:
-        rows = listed(session, statuses or [], cadence, pipe.scope, due_before)
+    filters = (statuses or [], cadence, pipe.scope, due_before)
     wanted = fold(search.strip()) if search and search.strip() else None
     tagged = fold(tag.strip()) if tag and tag.strip() else None
-    out = []
-    for r in rows:
-        if tagged is not None and tagged not in {fold(t.strip()) for t in (r.tags or "").split(",")}:
-            continue
-        if wanted is not None and not _matches(r, wanted):
-            continue
-        out.append(Listed(r.id, full_name(r.first_name, r.last_name), r.company, r.status, r.cadence, r.step, r.attempts, r.due_on, r.owner, r.email, r.phone, r.tags))
+    with pipe.reading() as session:
+        ids = None
+        if wanted is not None or tagged is not None:
+            ids = {r[0] for r in searched(session, *filters) if _matches(r, wanted, tagged)}
+        rows = listed(session, *filters, ids=ids) if ids is None or ids else []
+    out = [
+        Listed(r.id, full_name(r.first_name, r.last_name), r.company, r.status, r.cadence, r.step, r.attempts, r.due_on, r.owner, r.email, r.phone, r.tags)
+        for r in rows
+    ]
     if sort != "id":
         out.sort(key=_sort_key(sort))
     return out
 
 
-def _matches(row, wanted: str) -> bool:
-    """--search: the name, company, email, phone or a custom field's value contains the text (folded)."""
-    if wanted in row.name_key or wanted in fold(row.company) or wanted in row.email or wanted in fold(row.phone):
+def _folded(text: str | None) -> str:
+    if not text:
+        return ""
+    return text.lower() if text.isascii() else fold(text)
+
+
+def _matches(row, wanted: str | None, tagged: str | None) -> bool:
+    """--tag: one of the tags, folded; --search: the name, company, email, phone or a custom field's value contains the text, folded."""
+    _, name_key, company, email, phone, tags, fields = row
+    if tagged is not None and tagged not in {_folded(t.strip()) for t in (tags or "").split(",")}:
+        return False
+    if wanted is None or wanted in name_key or wanted in _folded(company) or wanted in (email or ""):
         return True
     digits = "".join(ch for ch in wanted if ch.isdigit())
-    if digits and len(digits) >= 4 and digits == wanted.replace(" ", "").replace("-", "").lstrip("+") and digits in row.phone:
+    if phone and (wanted in phone or (len(digits) >= 4 and digits == "".join(wanted.split()).replace("-", "").lstrip("+") and digits in phone)):
         return True
-    return any(wanted in fold(str(value)) for value in (row.fields or {}).values())
+    if not fields or fields == "{}":
+        return False
+    if fields.isascii() and "\\u" not in fields and wanted not in fields.lower():
+        return False  # the JSON text holds it nowhere: no need to read it
+    return any(wanted in _folded(str(value)) for value in json.loads(fields).values())
 
 
 def _sort_key(field: str):
