@@ -82,7 +82,8 @@ def listing(
     with pipe.reading() as session:
         ids = None
         if wanted is not None or tagged is not None:
-            ids = {r[0] for r in searched(session, *filters) if _matches(r, wanted, tagged)}
+            matches = _matcher(wanted, tagged)
+            ids = {r[0] for r in searched(session, *filters) if matches(r)}
         rows = listed(session, *filters, ids=ids) if ids is None or ids else []
     out = [
         Listed(r.id, full_name(r.first_name, r.last_name), r.company, r.status, r.cadence, r.step, r.attempts, r.due_on, r.owner, r.email, r.phone, r.tags)
@@ -99,21 +100,28 @@ def _folded(text: str | None) -> str:
     return text.lower() if text.isascii() else fold(text)
 
 
-def _matches(row, wanted: str | None, tagged: str | None) -> bool:
-    """--tag: one of the tags, folded; --search: the name, company, email, phone or a custom field's value contains the text, folded."""
-    _, name_key, company, email, phone, tags, fields = row
-    if tagged is not None and tagged not in {_folded(t.strip()) for t in (tags or "").split(",")}:
-        return False
-    if wanted is None or wanted in name_key or wanted in _folded(company) or wanted in (email or ""):
-        return True
-    digits = "".join(ch for ch in wanted if ch.isdigit())
-    if phone and (wanted in phone or (len(digits) >= 4 and digits == "".join(wanted.split()).replace("-", "").lstrip("+") and digits in phone)):
-        return True
-    if not fields or fields == "{}":
-        return False
-    if fields.isascii() and "\\u" not in fields and wanted not in fields.lower():
-        return False  # the JSON text holds it nowhere: no need to read it
-    return any(wanted in _folded(str(value)) for value in json.loads(fields).values())
+def _matcher(wanted: str | None, tagged: str | None):
+    """The test --search and --tag make of a searched row: the tag among the row's tags, folded; the text in
+    the name, company, email, phone (its digits too: "555 0112") or a custom field's value, folded."""
+    digits = "".join(ch for ch in wanted or "" if ch.isdigit())
+    if len(digits) < 4 or digits != "".join((wanted or "").split()).replace("-", "").lstrip("+"):
+        digits = None
+
+    def matches(row) -> bool:
+        _, name_key, company, email, phone, tags, fields = row
+        if tagged is not None and tagged not in {_folded(t.strip()) for t in (tags or "").split(",")}:
+            return False
+        if wanted is None or wanted in name_key or wanted in (email or "") or wanted in _folded(company):
+            return True
+        if phone and (wanted in phone or (digits and digits in phone)):
+            return True
+        if not fields or fields == "{}":
+            return False
+        if fields.isascii() and "\\u" not in fields and wanted not in fields.lower():
+            return False  # the JSON text holds it nowhere: no need to read it
+        return any(wanted in _folded(str(value)) for value in json.loads(fields).values())
+
+    return matches
 
 
 def _sort_key(field: str):
