@@ -137,6 +137,7 @@ def cases(python: str, cadence: str, dbs: dict[str, dict], env: dict[str, str], 
         Case("cadence cadences list", [cadence, "cadences", "list"], target="0.15s"),
     ]
     stats = has_command(cadence, "stats", env)
+    listing = has_command(cadence, "list", env)
     for size, summary in dbs.items():
         db = summary["path"]
         out.append(Case(f"today {size}", [cadence, "--db", db, "today", "--date", day, "--json"],
@@ -149,6 +150,11 @@ def cases(python: str, cadence: str, dbs: dict[str, dict], env: dict[str, str], 
                                                     "--at", f"{day}T10:00", "--json"], target="1.2x", db=size, fresh_copy=True))
         if stats:
             out.append(Case(f"stats {size}", [cadence, "--db", db, "stats", "--json"], target="3x", db=size))
+        if listing:  # `list` reads the whole pipeline, not one day: held to `today`'s target
+            target = "1.3x" if size == "10k" else "2x"
+            out.append(Case(f"list engaged {size}", [cadence, "--db", db, "list", "--status", "engaged", "--json"], target=target, db=size))
+            out.append(Case(f"list search {size}", [cadence, "--db", db, "list", "--search", "vandelay", "--json"],
+                            target=target, db=size, expect=json_list(1)))
     if not stats:
         print("skipped: `cadence stats` (this cadence has no stats command yet); run again once it exists", file=sys.stderr)
     if only:

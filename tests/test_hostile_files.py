@@ -109,12 +109,13 @@ def test_url_secrets_finds_every_password():
 
 def test_a_database_failure_mid_command_never_shows_the_password(cli, monkeypatch):
     """_database_failure's line goes through the same filter as every other error."""
-    from cadence.cli import daily
+    from cadence.cli import common, daily
 
     def failing(*_args, **_kwargs):
         raise sa.exc.OperationalError("SELECT 1", {}, Exception(f'connection failed: password "{SECRET}" rejected'))
 
     monkeypatch.setattr(daily, "pipeline", failing)
+    monkeypatch.setattr(common, "pipeline", failing)  # --all/--owner open the pipeline first
     monkeypatch.setenv("CADENCE_DB", f"postgresql://rep:{SECRET}@127.0.0.1:1/pipeline")
     result = cli("today", ok=False)
     assert one_line_error(result) == 'database: connection failed: password "***" rejected'

@@ -278,3 +278,54 @@ def tally_figures(session, scope):
     from cadence.store import tally
 
     return tally.figures(session, scope)
+
+
+CLEANING = st.lists(
+    st.tuples(
+        st.sampled_from(["log", "log", "log", "undo", "merge", "remove", "forget", "edit-owner"]),
+        st.integers(min_value=0, max_value=2),  # which prospect
+        st.integers(min_value=0, max_value=2),  # the other one (merge)
+        st.sampled_from(sorted(Outcome, key=lambda o: o.value)),
+        st.sampled_from(["", "ana", "bob"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+PEOPLE = itertools.count(1)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=CLEANING)
+def test_totals_equal_the_touch_log_after_merges_removals_erasures_and_edits(pipeline, actions):
+    """edit --owner, merge (and its undo), remove and forget move the running totals as the touch log moves."""
+    from cadence.pipeline import cleaning
+    from cadence.pipeline.core import NewProspect
+
+    start = DAY + timedelta(days=400 * next(RUNS))
+    ids = []
+    for n in range(3):
+        k = next(PEOPLE)
+        row = pipeline.add(NewProspect(first_name=f"Clean{k}", last_name="Person", email=f"clean{k}@example.com"),
+                           datetime(2026, 11, 20, 9, tzinfo=timezone.utc), cadence="five-touch-fire", start=start)
+        ids.append(row.id)
+    day = start
+    for action, which, other, outcome, rep in actions:
+        day += timedelta(days=1)
+        at = datetime.combine(day, time(10))
+        ref = str(ids[which])
+        try:
+            if action == "log":
+                pipeline.log(ref, outcome, at, callback_on=day + timedelta(days=3) if outcome == Outcome.CALLBACK else None, force=True)
+            elif action == "undo":
+                pipeline.undo(ref)
+            elif action == "merge":
+                cleaning.merge(pipeline, ref, str(ids[other]), at)
+            elif action == "remove":
+                cleaning.remove(pipeline, ref)
+            elif action == "forget":
+                cleaning.forget(pipeline, f"clean{ref}@example.com", at)  # nobody, or whoever has it
+            else:
+                cleaning.edit(pipeline, ref, cleaning.Edit(owner=rep or "ana"), at)
+        except CadenceError:
+            pass  # refused (gone, the same prospect, nothing to undo, ...): wrote nothing
+    assert_totals_match_the_log(pipeline)

@@ -74,12 +74,12 @@ def plan(pipe, first: date, days: int, now: datetime) -> list[Planned]:
 
 
 def _prospect_events(pipe, row, first: date, last: date, now: datetime, note: str) -> list[Planned]:
-    item = pipe._item(row, max(first, row.due_on), now, note)
+    item = pipe.item(row, max(first, row.due_on), now, note)
     if item is None:
         return []
     day = max(first, row.due_on)
     events = [_event(row, item.type, item.step, item.steps, day, (first - row.due_on).days, item.script, item.voicemail, item.subject, item.channel, item.attempts)]
-    plan = pipe._plan_of(row)
+    plan = pipe.plan_of(row)
     if item.type in ("callback", "recycle") or plan is None or row.step is None or row.started_on is None:
         return events
     calendar = pipe.calendar_for(plan)
@@ -88,7 +88,7 @@ def _prospect_events(pipe, row, first: date, last: date, now: datetime, note: st
         if day > last:
             break
         step = plan.steps[number - 1]
-        texts = pipe._texts(row, plan, step, step.type, "")
+        texts = pipe.texts(row, plan, step, step.type, "")
         attempts = row.attempts + (number - row.step)
         events.append(
             _event(row, step.type, number, len(plan.steps), day, 0, texts.get("script"), texts.get("voicemail"), texts.get("subject"), step.channel, attempts)

@@ -283,7 +283,7 @@ class Syncer:
         with self.pipe.reading() as session:
             row = session.get(Prospect, finding.prospect_id)
             status = row.status if row is not None else None
-            plan = self.pipe._plan_of(row) if row is not None else None
+            plan = self.pipe.plan_of(row) if row is not None else None
         if finding.until is not None:  # back on a Saturday: on the list the next working day
             finding.until = dates.on_working_day(finding.until, self.pipe.calendar_for(plan), self.pipe.profile.days_off)
             line.until = finding.until.isoformat()

@@ -101,6 +101,7 @@ COMMANDS = {
     "away": "working", "lingering": "working",
     "assign": "team",
     "sync": "inbox",
+    "list": "cleaning", "edit": "cleaning", "merge": "cleaning", "remove": "cleaning", "forget": "cleaning",
     "cadences": "cadences_cmd",
     "me": "me",
 }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import re
 import sys
 from datetime import date, datetime, time, timezone
-from typing import Any
+from typing import Any, Callable, NamedTuple, Optional
 
 import typer
 
@@ -20,6 +22,63 @@ DATE = typer.Option(None, "--date", metavar="DATE", help="Act as if it were this
 START = typer.Option(None, "--start", metavar="DATE", help="Day of step 1 (default today).")
 EVERYONE = typer.Option(False, "--all", help="Everyone's prospects, not only the current rep's ($CADENCE_USER or profile user).")
 OWNER = typer.Option(None, "--owner", metavar="REP", help="This rep's prospects instead of the current rep's.")
+
+
+def _adding_options(func: Callable, extra: list[inspect.Parameter], prepare: Callable[[typer.Context, dict], dict], gives: tuple[str, ...] = ()) -> Callable:
+    """`func` as a command with the options `extra` too (before --json), handed to `prepare`
+    (with the context) instead of to `func`; `prepare` returns the arguments `gives` of `func`."""
+    signature = inspect.signature(func, eval_str=True)
+    given = set(gives)
+    own = [p for p in signature.parameters.values() if p.name not in given]
+    cut = next((i for i, p in enumerate(own) if p.name == "json_out"), len(own))
+    params = own[:cut] + extra + own[cut:]
+
+    @functools.wraps(func)
+    def command(*args, **kwargs):
+        taken = {p.name: kwargs.pop(p.name) for p in extra}
+        kwargs.update(prepare(kwargs["ctx"], taken))
+        return func(*args, **kwargs)
+
+    command.__signature__ = signature.replace(parameters=params)
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command
+
+
+def _option(name: str, annotation, default) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
+
+
+def scoped(func: Callable) -> Callable:
+    """A command with --all and --owner REP: whose prospects its pipeline's lists show."""
+
+    def prepare(ctx: typer.Context, taken: dict) -> dict:
+        pipeline(ctx, taken["everyone"], taken["owner"])
+        return {}
+
+    extra = [_option("everyone", bool, EVERYONE), _option("owner", Optional[str], OWNER)]
+    return _adding_options(func, extra, prepare)
+
+
+class Start(NamedTuple):
+    """When a command that enrolls acts (--at/--date) and the day of step 1 it was given (--start)."""
+
+    instant: datetime
+    day: date | None
+
+    def first_day(self, pipe) -> date:
+        """--start, else the salesperson's day of the instant."""
+        return self.day or pipe.profile.local_day(self.instant)
+
+
+def starting(func: Callable) -> Callable:
+    """A command that enrolls (add, enroll): --start, --at and --date, received as `when: Start`."""
+
+    def prepare(ctx: typer.Context, taken: dict) -> dict:
+        pipe = pipeline(ctx)
+        return {"when": Start(moment(pipe, taken["at"], taken["date"]), parse_date(taken["start"], "--start"))}
+
+    extra = [_option("start", Optional[str], START), _option("at", Optional[str], AT), _option("date", Optional[str], DATE)]
+    return _adding_options(func, extra, prepare, gives=("when",))
 
 
 def pipeline(ctx: typer.Context, everyone: bool = False, owner: str | None = None):

@@ -7,10 +7,11 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, DATE, EVERYONE, JSON, OWNER, START, clock, moment, parse_date, parse_owners, pipeline, print_json, the_day
+from cadence.cli.common import AT, DATE, JSON, Start, clock, moment, parse_date, parse_owners, pipeline, print_json, scoped, starting, the_day
 from cadence.views.terminal import visible
 
 
+@starting
 def add(
     ctx: typer.Context,
     first: str = typer.Option("", "--first", help="First name."),
@@ -21,18 +22,16 @@ def add(
     email: str = typer.Option("", "--email", help="Email address."),
     tz: str = typer.Option("", "--timezone", help="IANA time zone, e.g. America/Chicago."),
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Cadence to enroll in (default: profile default_cadence, else five-touch-fire)."),
-    start: Optional[str] = START,
     no_enroll: bool = typer.Option(False, "--no-enroll", help="Add without a cadence."),
-    at: Optional[str] = AT,
-    date: Optional[str] = DATE,
     json_out: bool = JSON,
+    when: Start = None,
 ) -> None:
     """Add one prospect and enroll them; prints the new id."""
     from cadence.pipeline.core import NewProspect
 
     pipe = pipeline(ctx)
     person = NewProspect(first_name=first, last_name=last, company=company, title=title, phone=phone, email=email, timezone=tz)
-    row = pipe.add(person, moment(pipe, at, date), cadence=cadence, start=parse_date(start, "--start"), enroll=not no_enroll)
+    row = pipe.add(person, when.instant, cadence=cadence, start=when.day, enroll=not no_enroll)
     if json_out:
         print_json({"id": row.id, "status": row.status, "cadence": row.cadence, "next_due": row.due_on.isoformat() if row.due_on else None})
     else:
@@ -51,6 +50,7 @@ def import_leads(
     delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Cell separator: ',', ';', '|' or 'tab' (default: detected)."),
     region: Optional[str] = typer.Option(None, "--region", metavar="CC", help="Country of phone numbers written without +code (default: profile region, else US)."),
     update: bool = typer.Option(False, "--update", help="Fill the empty fields of people already present (never their cadence)."),
+    overwrite: Optional[str] = typer.Option(None, "--overwrite", metavar="FIELD,...", help="With --update: replace these fields even when filled: first_name, last_name, title, company, phone, email, timezone, source, tags, owner, fields."),
     match_name: bool = typer.Option(False, "--match-name", help="Also take the same name at the same company as the same person."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", metavar="FILE", help="Write the rejected rows to this CSV, with their line and reason."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Do everything but write to the database; report what would happen."),
@@ -65,6 +65,7 @@ def import_leads(
 
     pipe = pipeline(ctx)
     dealt = parse_owners(owners)
+    replaced = _overwritten(overwrite, update)
     instant = moment(pipe, at, date)
     if show_mapping:
         shown = preview(file, region or pipe.profile.region, maps, encoding=encoding, delimiter=delimiter)
@@ -78,6 +79,7 @@ def import_leads(
             pipe, file, instant, cadence=cadence, start=parse_date(start, "--start"), enroll=enroll,
             overrides=maps, encoding=encoding, delimiter=delimiter, region=region, update=update,
             match_name=match_name, rejects=rejects, dry_run=dry_run, progress=progress, owners=dealt,
+            overwrite=replaced,
         )
     if json_out:
         print_json(report.to_json())
@@ -85,18 +87,34 @@ def import_leads(
         output.import_summary(report, str(file), str(rejects) if rejects else None)
 
 
+def _overwritten(text: str | None, update: bool) -> list[str]:
+    """The fields --overwrite names; refuses it without --update, and an unknown field (listing the valid ones)."""
+    from cadence.errors import CadenceError
+    from cadence.importer import FILLABLE
+
+    if text is None:
+        return []
+    if not update:
+        raise CadenceError("--overwrite replaces fields of people already present: use it with --update")
+    valid = (*FILLABLE, "fields")
+    names = [name.strip().lower() for name in text.split(",")]
+    for name in names:
+        if name not in valid:
+            raise CadenceError(f"unknown field {name!r} for --overwrite: use one or more of {', '.join(valid)} (comma-separated)")
+    return names
+
+
+@scoped
 def today(
     ctx: typer.Context,
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day to list (default today): YYYY-MM-DD, yesterday, monday, in 2 days..."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Keep the day to N calls (fire steps, callbacks and the most overdue first); the rest wait. Default: profile max_calls, else no cap."),
-    everyone: bool = EVERYONE,
-    owner: Optional[str] = OWNER,
     brief: bool = typer.Option(False, "--brief", help="One line per item: name, step, channel, attempts, local time, phone or email."),
     json_out: bool = JSON,
 ) -> None:
     """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
-    pipe = pipeline(ctx, everyone, owner)
+    pipe = pipeline(ctx)
     day = the_day(pipe, date, at)
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)

@@ -8,25 +8,24 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, DATE, EVERYONE, JSON, OWNER, clock, moment, parse_date, pipeline, print_json, the_day
+from cadence.cli.common import AT, DATE, JSON, clock, moment, parse_date, pipeline, print_json, scoped, the_day
 from cadence.errors import CadenceError
 
 
+@scoped
 def stats(
     ctx: typer.Context,
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Only this cadence."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only prospects who started their cadence on or after DATE (and touches from DATE)."),
     window: int = typer.Option(30, "--window", metavar="DAYS", help="A reply counts as a reply after fire within this many days of the fire."),
     recount: bool = typer.Option(False, "--recount", help="Count from every logged touch instead of the running totals (the same figures, slower)."),
-    everyone: bool = EVERYONE,
-    owner: Optional[str] = OWNER,
     json_out: bool = JSON,
 ) -> None:
     """What your cadences achieve: statuses, a funnel by step, connect and reply rates, replies after fire."""
     from cadence.pipeline.stats import compute
 
     entries = compute(
-        pipeline(ctx, everyone, owner), cadence=cadence, since=parse_date(since, "--since"), window=window, recount=recount
+        pipeline(ctx), cadence=cadence, since=parse_date(since, "--since"), window=window, recount=recount
     )
     if json_out:
         print_json([e.to_json() for e in entries])
@@ -36,19 +35,18 @@ def stats(
         output_insight.stats(entries)
 
 
+@scoped
 def export(
     ctx: typer.Context,
     what: str = typer.Option("prospects", "--what", help="prospects or touches."),
     format: str = typer.Option("csv", "--format", help="csv or json."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: standard output)."),
     contacts_only: bool = typer.Option(False, "--contacts-only", help="Prospects without id and cadence state: only the columns `cadence import` reads back."),
-    everyone: bool = EVERYONE,
-    owner: Optional[str] = OWNER,
 ) -> None:
     """Export every prospect (custom fields as columns) or every touch, as CSV or JSON."""
     from cadence.channels.export import export as write, export_to_file
 
-    pipe = pipeline(ctx, everyone, owner)
+    pipe = pipeline(ctx)
     what, format = what.strip().lower(), format.strip().lower()
     if out is None or str(out) == "-":
         write(pipe, sys.stdout, what, format, contacts_only)
@@ -105,20 +103,19 @@ def email(
         output_insight.email(message)
 
 
+@scoped
 def calendar(
     ctx: typer.Context,
     days: int = typer.Option(7, "--days", help="How many days, from --date."),
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="First day (default today): YYYY-MM-DD, monday, next week..."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="The .ics file to write (default: standard output)."),
     at: Optional[str] = AT,
-    everyone: bool = EVERYONE,
-    owner: Optional[str] = OWNER,
     json_out: bool = JSON,
 ) -> None:
     """Planned touches for the coming days as an iCalendar (.ics) file: one event per prospect step."""
     from cadence.channels import feed
 
-    pipe = pipeline(ctx, everyone, owner)
+    pipe = pipeline(ctx)
     first = the_day(pipe, date, at)
     instant = clock(at, first)
     events = feed.plan(pipe, first or pipe.profile.local_day(instant), days, instant)

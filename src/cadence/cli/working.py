@@ -7,17 +7,16 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, DATE, EVERYONE, JSON, OWNER, START, clock, moment, now, parse_at, parse_date, pipeline, print_json, the_day
+from cadence.cli.common import AT, DATE, JSON, Start, clock, moment, now, parse_at, parse_date, pipeline, print_json, scoped, starting, the_day
 from cadence.views.terminal import visible
 
 
+@scoped
 def work(
     ctx: typer.Context,
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today): YYYY-MM-DD, yesterday, monday..."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Cap the calls as `today --max-calls` does."),
-    everyone: bool = EVERYONE,
-    owner: Optional[str] = OWNER,
 ) -> None:
     """Walk today's list one prospect at a time and log each outcome with a keystroke.
 
@@ -30,7 +29,7 @@ def work(
     from cadence.views import daily as output
     from cadence.domain.worklist import WorkSession
 
-    pipe = pipeline(ctx, everyone, owner)
+    pipe = pipeline(ctx)
     day = the_day(pipe, date, at)
     fixed = parse_at(at) if at else (clock(None, day) if day else None)
     instant = fixed or now()
@@ -187,22 +186,20 @@ def snooze(
     _report(planning.snooze(pipe, prospect, parse_day(until, day, "--until"), day), json_out, "Snoozed")
 
 
+@starting
 def enroll(
     ctx: typer.Context,
     prospect: str = typer.Argument(..., help="Id, email, phone or part of the name."),
     cadence: str = typer.Option(..., "--cadence", help="The cadence to start."),
-    start: Optional[str] = START,
     force: bool = typer.Option(False, "--force", help="Move a prospect out of another cadence, or re-enroll a fired one."),
-    at: Optional[str] = AT,
-    date: Optional[str] = DATE,
     json_out: bool = JSON,
+    when: Start = None,
 ) -> None:
     """Start a prospect on a cadence (never silently moves or revives one)."""
     from cadence.pipeline import planning
 
     pipe = pipeline(ctx)
-    day = parse_date(start, "--start") or _day_at(pipe, at, date)
-    _report(planning.enroll(pipe, prospect, cadence, day, force), json_out, "Enrolled")
+    _report(planning.enroll(pipe, prospect, cadence, when.first_day(pipe), force), json_out, "Enrolled")
 
 
 def away(

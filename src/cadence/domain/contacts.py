@@ -18,6 +18,7 @@ class Phone:
     valid: bool
     region: str | None = None  # the number's country, when known
     zone: str = ""  # the number's IANA time zone, when its prefix has exactly one
+    problem: str = ""  # why an invalid number cannot be read, when more can be said than "invalid"
 
 
 def normalise_phone(raw: str, region: str | None = "US") -> Phone:
@@ -25,7 +26,19 @@ def normalise_phone(raw: str, region: str | None = "US") -> Phone:
     raw = (raw or "").strip()
     if not raw:
         return Phone("", "", False)
+    if excel := _EXCEL.fullmatch(raw):
+        digits, exponent = excel[1] + excel[2], int(excel[3])
+        if len(digits) != exponent + 1:  # digits lost (2.12555E+09) or a fraction: not a number to guess at
+            return Phone(raw, _digits_key(raw), False, problem=(
+                f"{raw} is a phone number a spreadsheet turned into a number and cut to {len(digits)} digits: "
+                "format the phone column as text and export it again"
+            ))
+        raw = digits  # every digit is there (1.2125550199E+10): read it back
     return _normalise_phone(raw, (region or "US").upper())
+
+
+# A phone a spreadsheet stored as a number and wrote in scientific notation: 1.2125550199E+10.
+_EXCEL = re.compile(r"(\d)\.(\d+)[eE]\+?(\d{1,2})")
 
 
 # Leads files repeat numbers (a company's main line, the same person twice); parsing is the slow part.

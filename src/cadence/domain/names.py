@@ -11,3 +11,8 @@ def plain_name(text: str, sep: str, keep: str = "", letters: bool = False) -> st
     letter and digit of any alphabet is kept too (höbbela stays höbbela)."""
     others = re.compile(f"[^\\w{re.escape(keep)}]+|_+" if letters else f"[^a-z0-9{re.escape(keep)}]+")
     return others.sub(sep, str(text).strip().lower()).strip(sep + keep)
+
+
+def plain_key(text: str) -> str:
+    """`text` reduced to lower-case letters and digits of any alphabet, for matching headers and words."""
+    return "".join(c for c in text.casefold() if c.isalnum())

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from cadence.domain.cells import unneutralise
-from cadence.domain.names import plain_name
+from cadence.domain.names import plain_key, plain_name
 from cadence.errors import CadenceError
 from cadence.importer.reading import Source, open_source, read_header
 
@@ -119,7 +119,7 @@ MAP_FIELDS = (*SINGLE_FIELDS, "email", "phone")
 
 def header_key(text: str) -> str:
     """A header reduced to lower-case letters and digits, for matching."""
-    return "".join(c for c in text.casefold() if c.isalnum())
+    return plain_key(text)
 
 
 def field_name(header: str) -> str:

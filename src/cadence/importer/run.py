@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from cadence.errors import CadenceError
 from cadence.importer.mapping import open_mapped, parse_map
@@ -88,6 +88,7 @@ def import_file(
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
     owners: Sequence[str] = (),
+    overwrite: Collection[str] = (),
 ) -> ImportReport:
     """Import every new person in `path` in one transaction and say what happened.
 
@@ -109,6 +110,7 @@ def import_file(
         )
         reader = RowReader(mapping, region, match_name)
         job = Job(pipeline, plan, start, now, report, update, match_name, reader.names_matter)
+        job.overwrite = frozenset(overwrite)  # --update --overwrite FIELD,...: these replace filled fields
         job.owners = itertools.cycle(owners) if owners else None
         with rejects_file(rejects, mapping.headers) as write_reject, transaction(pipeline, dry_run) as session:
             job.begin(session)

@@ -6,7 +6,7 @@ import os
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Collection, Iterator, Mapping
 
 from cadence.domain.cells import SafeWriter, unneutralise
 from cadence.errors import CadenceError
@@ -35,15 +35,15 @@ class _Person:
 FILLABLE = ("first_name", "last_name", "title", "company", "phone", "email", "timezone", "source", "tags", "owner")
 
 
-def fill_values(current: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """What `values` adds to a person: the fields they have empty, and custom fields they lack."""
+def fill_values(current: Mapping[str, Any], values: Mapping[str, Any], overwrite: Collection[str] = ()) -> dict[str, Any]:
+    """What `values` adds to a person: the fields they have empty (or named in `overwrite`), and custom fields they lack."""
     out: dict[str, Any] = {}
     for name in FILLABLE:
-        if not current.get(name) and values.get(name):
+        if (not current.get(name) or name in overwrite) and values.get(name) and values[name] != current.get(name):
             out[name] = values[name]
             if name in ("phone", "email"):
                 out[name + "_key"] = values[name + "_key"]
-    extra = {k: v for k, v in (values.get("fields") or {}).items() if k not in (current.get("fields") or {})}
+    extra = {k: v for k, v in (values.get("fields") or {}).items() if k not in (current.get("fields") or {}) or "fields" in overwrite}
     if extra:
         out["fields"] = {**(current.get("fields") or {}), **extra}
     return out
@@ -95,6 +95,8 @@ class Job:
     that was added (ids above `floor`). Only the rows that matched someone already stored, and were
     therefore not written, are kept in memory (`kept`), so their later repeats are still found.
     """
+
+    overwrite: frozenset[str] = frozenset()  # fields an --update replaces even when filled
 
     def __init__(
         self, pipeline, plan, start: date | None, now: datetime, report: ImportReport, update: bool, match_name: bool, names_matter: bool
@@ -181,7 +183,7 @@ class Job:
     # -- a batch at a time
 
     def flush(self) -> None:
-        from cadence.store import queries
+        from cadence.store import cleaning, queries
 
         batch, self.batch = self.batch, []
         index, self.seen = self.seen, FileIndex(self.match_name)
@@ -203,8 +205,13 @@ class Job:
                 for prospect_id, first, last, company, status in queries.names_matching(self.session, keys):
                     names.setdefault(name_key(first, last, company), (prospect_id, status))
             fresh: list[_Person] = []
+            erased = cleaning.forgotten(self.session, [l.email_key for l in leads] + [l.phone_key for l in leads])
             for person in batch:
-                self._place(person, by_email, by_phone, names, fresh)
+                if erased & {person.lead.email_key, person.lead.phone_key}:  # erased by `cadence forget`: never re-created
+                    person.dnc = True
+                    self.report.do_not_contact += 1
+                else:
+                    self._place(person, by_email, by_phone, names, fresh)
                 if person.dnc:
                     self.report.do_not_contact += person.repeats
                 else:
@@ -288,7 +295,7 @@ class Job:
             row = current.get(person.id)
             if row is None:
                 continue
-            delta = fill_values(row, values)
+            delta = fill_values(row, values, self.overwrite)
             if delta:
                 row.update(delta)
                 changes.setdefault(person.id, {}).update(delta)

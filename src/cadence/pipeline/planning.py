@@ -18,7 +18,7 @@ def _change(pipe, ref: str, change: Callable[[Any, Any, State, str], State]) -> 
     with pipe.writing() as session:
         row = pipe.find(session, ref)
         name = full_name(row.first_name, row.last_name)
-        new = change(pipe._plan_of(row), row, queries.state_of(row), name)
+        new = change(pipe.plan_of(row), row, queries.state_of(row), name)
         from cadence.store import tally
 
         with tally.watching(session, [row.id]):  # the funnel counts a prospect in their current cadence
@@ -73,7 +73,7 @@ def away(pipe, first: date, last: date) -> dict[str, Any]:
     moved = 0
     with pipe.writing() as session:
         for row in queries.due_between(session, first, last, pipe.user or None):
-            plan = pipe._plan_of(row)
+            plan = pipe.plan_of(row)
             calendar = pipe.calendar_for(plan)
             state = queries.state_of(row)
             due = calendar.roll_forward(state.due_on + shift)

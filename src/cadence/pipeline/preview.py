@@ -138,7 +138,7 @@ def preview(pipe, name: str, start: date, prospect: str | None = None, outcomes:
         on = state.due_on
         outcome = given.pop(0) if given is not None else ASSUMED.get(step.channel, Outcome.VOICEMAIL)
         row.attempts = state.attempts
-        texts = pipe._texts(row, cadence, step, step.type, "")
+        texts = pipe.texts(row, cadence, step, step.type, "")
         logged = engine.log(cadence, calendar, state, outcome, on, callback_lead=pipe.profile.callback_lead, who=result.prospect)
         state = logged.state
         result.steps.append(

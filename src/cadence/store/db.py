@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # The newest migration this program knows. A test checks it is Alembic's head,
 # so opening an up-to-date database never imports Alembic.
-HEAD = "0008"
+HEAD = "0009"
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_SECONDS = 30  # how long a write waits for another program's (SQLite file, PostgreSQL row); CADENCE_BUSY_TIMEOUT overrides
 CONNECT_TIMEOUT_SECONDS = 10

@@ -16,7 +16,21 @@ def name_key(first_name: str, last_name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", f"{first_name or ''} {last_name or ''}").casefold().split())
 
 
-class Prospect(SQLModel, table=True):
+class Contact(SQLModel):
+    """Who a prospect is and how to reach them: the fields a stored prospect and a new one share."""
+
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    company: str = ""
+    phone: str = ""
+    email: str = ""
+    timezone: str = ""
+    source: str = ""
+    tags: str = ""
+
+
+class Prospect(Contact, table=True):
     __tablename__ = "prospect"
     __table_args__ = (
         Index("ix_prospect_due", "due_on", "status"),
@@ -25,18 +39,9 @@ class Prospect(SQLModel, table=True):
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    first_name: str = ""
-    last_name: str = ""
     name_key: str = Field(default="", index=True, sa_column_kwargs={"server_default": text("''")})  # name_key(first_name, last_name): finding by name (0006)
-    title: str = ""
-    company: str = ""
-    phone: str = ""
-    email: str = ""
     phone_key: str = Field(default="", index=True)  # normalised, for finding duplicates
     email_key: str = Field(default="", index=True)
-    timezone: str = ""
-    source: str = ""
-    tags: str = ""
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     owner: str = ""
     status: str = Field(default="active", index=True)
@@ -149,3 +154,25 @@ stat_tally = Table(
     Column("enrolled", Boolean, primary_key=True),  # the prospect has a cadence (what an owner's figures count)
     Column("n", Integer, nullable=False),
 )
+
+
+class Forgotten(SQLModel, table=True):
+    """A one-way hash of an erased person's email or phone key (`cadence forget`): imports never re-create them."""
+
+    __tablename__ = "forgotten"
+
+    hash: str = Field(primary_key=True)
+    created_at: datetime  # UTC
+
+
+class Change(SQLModel, table=True):
+    """One line of a prospect's history of edits (`cadence edit`), shown by `cadence show`."""
+
+    __tablename__ = "prospect_change"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(foreign_key="prospect.id", index=True)
+    at: datetime  # UTC
+    text: str
+    # What `cadence undo` needs to take the change back (a merge: the merged prospect and what moved); None when it cannot.
+    undo: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))

@@ -234,6 +234,8 @@ def prospect(view: dict) -> None:
         console.print(f"  fired on {view['fired_on']}")
     if view["fields"]:
         console.print("  " + escape(", ".join(f"{k}: {v}" for k, v in view["fields"].items())))
+    for change in view.get("changes", []):
+        console.print(f"  {change['at'][:10]} " + escape(change["text"]))
     if not view["touches"]:
         console.print("  no touches yet")
         return

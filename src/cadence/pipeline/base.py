@@ -1,0 +1,98 @@
+"""The pipeline's foundation: the database sessions, the profile, the cadence library and finding a prospect.
+
+The read side (cadence.pipeline.reading) and the write sides (adding, outcomes) build on it;
+cadence.pipeline.core puts them together as `Pipeline`.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timezone, tzinfo
+from typing import Iterator
+
+from sqlmodel import Session
+
+from cadence.cadences.library import Library
+from cadence.cadences.model import Cadence
+from cadence.domain.contacts import full_name, phone_key
+from cadence.domain.profile import Profile
+from cadence.errors import CadenceError
+from cadence.pipeline import versions
+from cadence.store import queries
+from cadence.store.models import Prospect
+
+
+class Base:
+    """One salesperson's (or the whole team's) prospects in one database."""
+
+    def __init__(self, engine_, user: str | None = None, system_zone: tzinfo = timezone.utc):
+        self.engine = engine_
+        self.system_zone = system_zone
+        with self.reading() as session:
+            shared = queries.profile(session, "")
+            self.user = user or shared.get("user") or ""
+            # Whose prospects the lists (today, work, stats, ...) show: the rep's own, None for everyone's.
+            self.scope: str | None = self.user or None
+            self.profile = Profile(queries.profile(session, self.user), system_zone)
+        self.library = Library(me_keys=self.profile.values.keys())
+        # Which version of its cadence each prospect follows; notices for `today`.
+        self.versions = versions.Book(self.library, self.reading)
+
+    # ------------------------------------------------------------ sessions
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction that commits whole or not at all; concurrent writers queue, never overwrite.
+
+        SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE); on PostgreSQL every prospect row
+        read here is locked (SELECT ... FOR UPDATE) until commit. See docs/team.md.
+        """
+        from sqlalchemy import event
+
+        with Session(self.engine.execution_options(immediate=True)) as session:
+            event.listen(session, "do_orm_execute", queries.lock_prospects)
+            with session.begin():
+                yield session
+
+    def cadence(self, name: str) -> Cadence:
+        return self.library.get(name)
+
+    def calendar_for(self, cadence: Cadence | None):
+        from cadence.domain.calendar import Calendar
+
+        if cadence is None:
+            return Calendar(business=True, country=self.profile.country, days_off=self.profile.days_off)
+        return cadence.calendar(self.profile.days_off, self.profile.country)
+
+    def plan_of(self, row: Prospect) -> Cadence | None:
+        """The plan the prospect follows: their recorded version of the cadence (None when there is none)."""
+        if not row.cadence:
+            return None
+        from sqlalchemy.orm import object_session
+
+        return self.versions.plan(row.cadence, row.cadence_version, object_session(row))
+
+    def find(self, session: Session, ref: str) -> Prospect:
+        """The one prospect `ref` names; refuses none or several (listing them)."""
+        if not ref.strip():
+            raise CadenceError("name a prospect by id, email, phone or part of the name")
+
+        def key() -> str:  # read only for a phone-like ref: parsing loads the phone library
+            return phone_key(ref, self.profile.region)
+
+        rows = queries.by_reference(session, ref, key, self.user or None)
+        if not rows and self.user:
+            rows = queries.by_reference(session, ref, key, None)  # a colleague's prospect
+        if not rows:
+            raise CadenceError(f"no prospect matches {ref!r}: try an id, email, phone or part of the name")
+        if len(rows) > 1:
+            names = "; ".join(f"#{r.id} {full_name(r.first_name, r.last_name)} ({r.company or r.email or r.phone})" for r in rows[:8])
+            more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
+            raise CadenceError(f"{ref!r} matches {len(rows)} prospects: {names}{more}; use the id")
+        return rows[0]
+
