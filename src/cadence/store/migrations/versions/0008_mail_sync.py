@@ -23,14 +23,14 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(), primary_key=True),
         sa.Column("prospect_id", sa.Integer(), sa.ForeignKey("prospect.id"), nullable=False, index=True),
         sa.Column("step", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "mail_sync",
         sa.Column("source", sa.String(), primary_key=True),
         sa.Column("uidvalidity", sa.BigInteger(), nullable=False),
         sa.Column("last_uid", sa.BigInteger(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
 
 
