@@ -111,14 +111,27 @@ def today(
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Keep the day to N calls (fire steps, callbacks and the most overdue first); the rest wait. Default: profile max_calls, else no cap."),
     brief: bool = typer.Option(False, "--brief", help="One line per item: name, step, channel, attempts, local time, phone or email."),
+    order: str = typer.Option("due", "--order", help="due (overdue first, then east to west) or best (calls with the best connect chance in the coming hours first, from your own calls)."),
     json_out: bool = JSON,
 ) -> None:
     """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
+    order = order.strip().lower()
+    if order not in ("due", "best"):
+        from cadence.errors import CadenceError
+
+        raise CadenceError(f"--order {order!r} is not known: use due or best")
     pipe = pipeline(ctx)
     day = the_day(pipe, date, at)
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)
     capped = pipe.today_capped(instant, day, max_calls)
+    if order == "best":
+        from cadence.domain.hours import MIN_HISTORY
+        from cadence.pipeline.hours import best_first
+
+        capped.items, enough = best_first(pipe, capped.items, instant)
+        if not enough:
+            typer.echo(f"Fewer than {MIN_HISTORY} calls logged: too little history to rank by connect chance, so today's order is kept.", err=True)
     for notice in pipe.versions.notices.values():
         typer.echo(notice, err=True)
     if capped.deferred:

@@ -218,3 +218,25 @@ def listed_until(session: Session, last: date, statuses: Sequence[str], owner: s
     if owner:
         query = query.where(Prospect.owner == owner)
     return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
+
+
+# ---------------------------------------------------------------- best time to call
+
+
+def dials(session: Session, scope: Scope, batch: int = 5000) -> Iterator[tuple]:
+    """(UTC instant, prospect time zone, outcome) for each outbound phone touch in scope, streamed.
+
+    A dial as cadence.domain.hours.is_dial reads it: outbound, not on an email step, not an email outcome.
+    The local hour depends on each prospect's zone, so the grouping is done by the caller.
+    """
+    query = (
+        select(Touch.at, Prospect.timezone, Touch.outcome)
+        .join(Prospect, Prospect.id == Touch.prospect_id)
+        .where(
+            Touch.attempt.is_(True),
+            Touch.outcome.not_in(("sent", "bounced", "done", "skipped")),
+            (Touch.step_type.is_(None)) | (Touch.step_type != "email"),
+        )
+    )
+    for row in session.execute(scope.touches(query).execution_options(yield_per=batch)):
+        yield tuple(row)
