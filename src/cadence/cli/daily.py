@@ -139,6 +139,7 @@ def today(
 
         most = max_calls if max_calls is not None else pipe.profile.max_calls
         typer.echo(f"{plural(len(capped.deferred), 'call')} deferred to {capped.deferred_to.isoformat()} (max {plural(most, 'call')} a day)", err=True)
+    show_goals(pipe, instant, shown_day)
     if json_out:
         print_json([item.to_json() for item in capped.items])
     elif brief:
@@ -151,6 +152,18 @@ def today(
         from cadence.views import daily as output  # rich, only for people
 
         output.today(capped.items, shown_day)
+
+
+def show_goals(pipe, instant, day) -> None:
+    """Progress against the profile's activity goals, one line on stderr (so `--json` stays an array)."""
+    if not any(key.startswith("goal_") for key in pipe.profile.values):
+        return  # no goal set: no query, no import
+    from cadence.domain.activity import progress_line
+    from cadence.pipeline.activity import goal_progress
+
+    line = progress_line(goal_progress(pipe, instant, day))
+    if line:
+        typer.echo(line, err=True)
 
 
 def log(

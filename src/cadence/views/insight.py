@@ -172,3 +172,18 @@ def hours(cells: dict) -> None:
     console.print(table)
     console.print()
     console.print(f"[dim]Each cell: connect rate, then calls. Dimmed: fewer than {MIN_CELL} calls, too few to trust.[/dim]")
+
+
+def reps(rows: list[dict]) -> None:
+    """One row per rep: what they logged and what they own."""
+    if not rows:
+        console.print("No prospects and no touches yet: nothing to measure.")
+        return
+    table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 1))
+    for name, justify in (("rep", "left"), ("prospects", "right"), ("dials", "right"), ("connects", "right"),
+                          ("connect", "right"), ("meetings", "right"), ("emails", "right"), ("replies", "right")):
+        table.add_column(name, justify=justify)
+    for row in rows:
+        table.add_row(escape(row["rep"] or "(no owner)"), str(row["prospects"]), str(row["dials"]), str(row["connects"]),
+                      percent(row["connect_rate"]), str(row["meetings"]), str(row["emails"]), str(row["replies"]))
+    console.print(table)
