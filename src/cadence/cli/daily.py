@@ -111,14 +111,27 @@ def today(
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Keep the day to N calls (fire steps, callbacks and the most overdue first); the rest wait. Default: profile max_calls, else no cap."),
     brief: bool = typer.Option(False, "--brief", help="One line per item: name, step, channel, attempts, local time, phone or email."),
+    order: str = typer.Option("due", "--order", help="due (overdue first, then east to west) or best (calls with the best connect chance in the coming hours first, from your own calls)."),
     json_out: bool = JSON,
 ) -> None:
     """Who to call or email today: overdue first, then east to west, with step, attempts and script."""
+    order = order.strip().lower()
+    if order not in ("due", "best"):
+        from cadence.errors import CadenceError
+
+        raise CadenceError(f"--order {order!r} is not known: use due or best")
     pipe = pipeline(ctx)
     day = the_day(pipe, date, at)
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)
     capped = pipe.today_capped(instant, day, max_calls)
+    if order == "best":
+        from cadence.domain.hours import MIN_HISTORY
+        from cadence.pipeline.hours import best_first
+
+        capped.items, enough = best_first(pipe, capped.items, instant)
+        if not enough:
+            typer.echo(f"Fewer than {MIN_HISTORY} calls logged: too little history to rank by connect chance, so today's order is kept.", err=True)
     for notice in pipe.versions.notices.values():
         typer.echo(notice, err=True)
     if capped.deferred:
@@ -126,6 +139,7 @@ def today(
 
         most = max_calls if max_calls is not None else pipe.profile.max_calls
         typer.echo(f"{plural(len(capped.deferred), 'call')} deferred to {capped.deferred_to.isoformat()} (max {plural(most, 'call')} a day)", err=True)
+    show_goals(pipe, instant, shown_day)
     if json_out:
         print_json([item.to_json() for item in capped.items])
     elif brief:
@@ -138,6 +152,18 @@ def today(
         from cadence.views import daily as output  # rich, only for people
 
         output.today(capped.items, shown_day)
+
+
+def show_goals(pipe, instant, day) -> None:
+    """Progress against the profile's activity goals, one line on stderr (so `--json` stays an array)."""
+    if not any(key.startswith("goal_") for key in pipe.profile.values):
+        return  # no goal set: no query, no import
+    from cadence.domain.activity import progress_line
+    from cadence.pipeline.activity import goal_progress
+
+    line = progress_line(goal_progress(pipe, instant, day))
+    if line:
+        typer.echo(line, err=True)
 
 
 def log(

@@ -19,9 +19,36 @@ def stats(
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only prospects who started their cadence on or after DATE (and touches from DATE)."),
     window: int = typer.Option(30, "--window", metavar="DAYS", help="A reply counts as a reply after fire within this many days of the fire."),
     recount: bool = typer.Option(False, "--recount", help="Count from every logged touch instead of the running totals (the same figures, slower)."),
+    hours: bool = typer.Option(False, "--hours", help="Connect rate by the prospect's local hour and weekday, with the number of calls in each cell."),
+    by: Optional[str] = typer.Option(None, "--by", metavar="rep", help="rep: each rep's activity (dials, connects, meetings, emails, replies they logged) and the prospects they own."),
     json_out: bool = JSON,
 ) -> None:
     """What your cadences achieve: statuses, a funnel by step, connect and reply rates, replies after fire."""
+    if by is not None:
+        if by.strip().lower() != "rep":
+            raise CadenceError(f"--by {by!r} is not known: use --by rep")
+        from cadence.pipeline.activity import by_rep
+
+        rows = by_rep(pipeline(ctx), cadence=cadence, since=parse_date(since, "--since"))
+        if json_out:
+            print_json(rows)
+        else:
+            from cadence.views import insight as output_insight
+
+            output_insight.reps(rows)
+        return
+    if hours:
+        from cadence.domain.hours import cells_json
+        from cadence.pipeline.hours import grid
+
+        cells = grid(pipeline(ctx), cadence=cadence, since=parse_date(since, "--since"))
+        if json_out:
+            print_json(cells_json(cells))
+        else:
+            from cadence.views import insight as output_insight
+
+            output_insight.hours(cells)
+        return
     from cadence.pipeline.stats import compute
 
     entries = compute(

@@ -42,6 +42,9 @@ def work(
         output.work_summary(session.summary())
         raise typer.Exit(130) from None
     output.work_summary(session.summary())
+    from cadence.cli.daily import show_goals  # issue 18: progress against the activity goals
+
+    show_goals(pipe, fixed or now(), day)
 
 
 def _walk(session, answers, pipe, output) -> None:

@@ -93,6 +93,13 @@ SETTINGS: dict[str, tuple[str, Callable[[str], str]]] = {
     "max_calls": ("most calls on one day's list (default: no cap)", _whole_number),
     "default_cadence": ("cadence for new prospects when none is named (default five-touch-fire)", _cadence_name),
     "user": ("the current rep, when CADENCE_USER is not set", str.strip),
+    # Activity goals (issue 18): per day, and per week (Monday to Sunday) with _week; 0 means none.
+    "goal_dials": ("calls to make each day, shown by `today` and at the end of `work` (0: no goal)", _whole_number),
+    "goal_connects": ("connects (connected or meeting) to reach each day (0: no goal)", _whole_number),
+    "goal_meetings": ("meetings to book each day (0: no goal)", _whole_number),
+    "goal_dials_week": ("calls to make each week, Monday to Sunday (0: no goal)", _whole_number),
+    "goal_connects_week": ("connects to reach each week, Monday to Sunday (0: no goal)", _whole_number),
+    "goal_meetings_week": ("meetings to book each week, Monday to Sunday (0: no goal)", _whole_number),
 }
 ME_DEFAULTS = ("name", "company", "phone", "email", "title")
 # What scripts show as me.*, checked when set.

@@ -218,3 +218,59 @@ def listed_until(session: Session, last: date, statuses: Sequence[str], owner: s
     if owner:
         query = query.where(Prospect.owner == owner)
     return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
+
+
+# ---------------------------------------------------------------- best time to call
+
+
+def dials(session: Session, scope: Scope, batch: int = 5000) -> Iterator[tuple]:
+    """(UTC instant, prospect time zone, outcome) for each outbound phone touch in scope, streamed.
+
+    A dial as cadence.domain.hours.is_dial reads it: outbound, not on an email step, not an email outcome.
+    The local hour depends on each prospect's zone, so the grouping is done by the caller.
+    """
+    query = (
+        select(Touch.at, Prospect.timezone, Touch.outcome)
+        .join(Prospect, Prospect.id == Touch.prospect_id)
+        .where(
+            Touch.attempt.is_(True),
+            Touch.outcome.not_in(("sent", "bounced", "done", "skipped")),
+            (Touch.step_type.is_(None)) | (Touch.step_type != "email"),
+        )
+    )
+    for row in session.execute(scope.touches(query).execution_options(yield_per=batch)):
+        yield tuple(row)
+
+
+# ---------------------------------------------------------------- activity and goals
+
+
+def activity_rows(session: Session, first: date, last: date, owner: str | None) -> list[tuple]:
+    """(day, step type, outcome, attempt, touches) logged from `first` to `last` by `owner` (everyone's when None)."""
+    query = (
+        select(Touch.on, Touch.step_type, Touch.outcome, Touch.attempt, func.count(Touch.id))
+        .where(Touch.on >= first, Touch.on <= last)
+        .group_by(Touch.on, Touch.step_type, Touch.outcome, Touch.attempt)
+    )
+    if owner:
+        query = query.where(Touch.owner == owner)
+    return [(d, t, o, bool(a), int(n)) for d, t, o, a, n in session.execute(query)]
+
+
+def activity_by_owner(session: Session, scope: Scope) -> list[tuple]:
+    """(who logged it, step type, outcome, attempt, touches) for every touch in scope (--since, --cadence)."""
+    query = select(Touch.owner, Touch.step_type, Touch.outcome, Touch.attempt, func.count(Touch.id))
+    if scope.cadence:
+        query = query.where(Touch.cadence == scope.cadence)
+    if scope.since:
+        query = query.where(Touch.on >= scope.since)
+    if scope.owner:
+        query = query.where(Touch.owner == scope.owner)
+    query = query.group_by(Touch.owner, Touch.step_type, Touch.outcome, Touch.attempt)
+    return [(w, t, o, bool(a), int(n)) for w, t, o, a, n in session.execute(query)]
+
+
+def prospects_by_owner(session: Session, scope: Scope) -> list[tuple[str, str, int]]:
+    """(owner, status, prospects) for the prospects in scope."""
+    query = select(Prospect.owner, Prospect.status, func.count(Prospect.id)).group_by(Prospect.owner, Prospect.status)
+    return [(w, s, int(n)) for w, s, n in session.execute(scope.prospects(query))]

@@ -140,3 +140,50 @@ def planned(events: Iterable[Any], path: str | None) -> None:
     console.print(f"Wrote {plural(len(events), 'event')}{where}.")
     for event in events:
         console.print(f"  {event.on.isoformat()}  {escape(event.summary)}")
+
+
+def hours(cells: dict) -> None:
+    """Connect rate by local hour (rows) and weekday (columns), each cell `rate calls`; thin cells dimmed."""
+    from cadence.domain.hours import MIN_CELL, WEEKDAYS
+
+    if not cells:
+        console.print("No calls logged yet: nothing to measure. Log calls with `cadence log`, then look again.")
+        return
+    calls = sum(c.calls for c in cells.values())
+    connects = sum(c.connects for c in cells.values())
+    console.print(f"Connect rate by the prospect's local hour and weekday: {plural(calls, 'call')}, "
+                  f"{plural(connects, 'connect')} ({percent(connects / calls)}).")
+    table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 1))
+    table.add_column("hour", justify="right")
+    days = sorted({day for day, _ in cells})
+    for day in days:
+        table.add_column(WEEKDAYS[day].capitalize(), justify="right", min_width=9)
+    for hour in sorted({hour for _, hour in cells}):
+        row = [f"{hour:02d}:00"]
+        for day in days:
+            cell = cells.get((day, hour))
+            if cell is None:
+                row.append("")
+                continue
+            text = f"{percent(cell.connect_rate).replace('.0%', '%')} {cell.calls}"
+            row.append(text if cell.calls >= MIN_CELL else f"[dim]{text}[/dim]")
+        table.add_row(*row)
+    console.print()
+    console.print(table)
+    console.print()
+    console.print(f"[dim]Each cell: connect rate, then calls. Dimmed: fewer than {MIN_CELL} calls, too few to trust.[/dim]")
+
+
+def reps(rows: list[dict]) -> None:
+    """One row per rep: what they logged and what they own."""
+    if not rows:
+        console.print("No prospects and no touches yet: nothing to measure.")
+        return
+    table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 1))
+    for name, justify in (("rep", "left"), ("prospects", "right"), ("dials", "right"), ("connects", "right"),
+                          ("connect", "right"), ("meetings", "right"), ("emails", "right"), ("replies", "right")):
+        table.add_column(name, justify=justify)
+    for row in rows:
+        table.add_row(escape(row["rep"] or "(no owner)"), str(row["prospects"]), str(row["dials"]), str(row["connects"]),
+                      percent(row["connect_rate"]), str(row["meetings"]), str(row["emails"]), str(row["replies"]))
+    console.print(table)
