@@ -331,3 +331,21 @@ def zone_for_phone(phone: str) -> str:
         return ""
     zones = [z for z in number_zones.time_zones_for_number(number) if z != "Etc/Unknown"]
     return zones[0] if len(zones) == 1 else ""
+
+
+def tel_uri(phone: str, region: str | None = "US") -> str | None:
+    """A tel: link (RFC 3966) for a phone that reads as a number, from its E.164 form; None otherwise."""
+    number = normalise_phone(phone, region)
+    if not number.valid:
+        return None
+    return "tel:" + number.text  # E.164, with ;ext= when there is one: only +, digits, ; = and letters of "ext"
+
+
+def mailto_uri(email: str) -> str | None:
+    """A mailto: link (RFC 6068) for a valid address, percent-encoded; None for one that is not valid."""
+    from urllib.parse import quote
+
+    address = normalise_email(email)
+    if not address.valid:
+        return None
+    return "mailto:" + quote(address.text, safe="@")
