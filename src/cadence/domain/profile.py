@@ -93,6 +93,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], str]]] = {
     "max_calls": ("most calls on one day's list (default: no cap)", _whole_number),
     "default_cadence": ("cadence for new prospects when none is named (default five-touch-fire)", _cadence_name),
     "user": ("the current rep, when CADENCE_USER is not set", str.strip),
+    "drafts": ("folder where `work` writes email drafts (its draft key; `work --draft DIR` for one session)", _text),
 }
 ME_DEFAULTS = ("name", "company", "phone", "email", "title")
 # What scripts show as me.*, checked when set.
