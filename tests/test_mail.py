@@ -455,3 +455,37 @@ def test_email_due_with_a_prospect_is_refused(cli, ana):
 def test_email_due_with_nothing_due(cli):
     result = cli("email", "--due", "--at", EMAIL_DAY)
     assert result.stdout == "No email due.\n"
+
+
+def test_work_sends_an_email_with_the_send_word_from_a_pipe(cli, ana, smtp, opener):
+    from cadence.store.db import open_engine
+    from sqlalchemy import text
+
+    server = smtp()
+    kim = cli("add", "--first", "Kim", "--phone", "+1 212 555 0150", "--start", "2026-11-25").stdout.strip()
+    result = cli("work", "--at", EMAIL_DAY, input="l\nsend\ndial\nvm\n\n")
+    assert "a=draft" not in result.stdout  # no drafts folder given
+    assert "w=open y=send e=sent" in result.stdout
+    assert "'l' (dial) does not fit this email; use a key of the legend" in result.stderr
+    assert "Sent to ana@crescent.example via 127.0.0.1:" in result.stdout
+    assert "Dialling +12125550150 (tel:+12125550150); then the outcome key." in result.stdout
+    assert "1 email sent" in result.stdout and "1 voicemail" in result.stdout
+    [(_, [to], raw)] = server.messages
+    message_id = message_from_bytes(raw, policy=policy.default)["Message-ID"]
+    engine = open_engine(None)
+    with engine.connect() as db:
+        stored = db.execute(text("SELECT outcome, step, message_id FROM touch WHERE prospect_id = :p ORDER BY id"), {"p": int(ana)}).all()
+    engine.dispose()
+    assert [tuple(r) for r in stored][-1] == ("sent", 3, message_id)
+    assert opener() == ["tel:+12125550150"]
+    assert touches(cli, kim) == [("voicemail", 1)]
+
+
+def test_work_send_refused_by_the_server_keeps_the_item(cli, ana, smtp):
+    smtp(Recorder(refuse_rcpt="550 5.1.1 Mailbox unavailable"))
+    cli("me", "set", "drafts", "unused")
+    result = cli("work", "--at", EMAIL_DAY, input="send\nskip\n")
+    assert "a=draft w=open y=send e=sent" in result.stdout
+    assert "refused the recipient (ana@crescent.example: 550 5.1.1 Mailbox unavailable); nothing was sent or logged" in result.stderr
+    assert touches(cli, ana) == [("voicemail", 1), ("no-answer", 2)]
+    assert "0 emails sent" in result.stdout and "1 skipped" in result.stdout

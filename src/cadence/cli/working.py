@@ -87,7 +87,7 @@ def _walk(session, answers, pipe, output, offered: set[str] = frozenset(), folde
             try:
                 _act(answer, item, session, pipe, output, folder, opener)
             except CadenceError as exc:
-                output.errors.print(f"error: {exc}")
+                output.errors.print(f"error: {output.escape(str(exc))}", soft_wrap=True)
             continue
         if isinstance(answer, Outcome) and not fits(answer, item):
             output.errors.print(f"{raw.strip()!r} ({answer.value}) does not fit this {_what(item)}; use a key of the legend")
