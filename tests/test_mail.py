@@ -243,11 +243,25 @@ def test_draft_of_a_fire_step_sent_by_email(cli, tmp_path):
     assert msg["Subject"] == view["subject"] and msg.get_content().strip() == view["body"]
 
 
-def test_open_gives_a_percent_encoded_mailto_link(cli, ana, monkeypatch):
-    opened = []
-    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+@pytest.fixture
+def opener(tmp_path, monkeypatch):
+    """CADENCE_OPENER pointed at a script that records the links it is given (nothing is launched): the list of them."""
+    import sys
+
+    record = tmp_path / "opened.txt"
+    script = tmp_path / "opener.py"
+    script.write_text(f"import sys\nwith open({str(record)!r}, 'a') as f:\n    f.write(sys.argv[1] + '\\n')\n")
+    monkeypatch.setenv("CADENCE_OPENER", f"{sys.executable} {script}")
+
+    def opened() -> list[str]:
+        return record.read_text().splitlines() if record.exists() else []
+
+    return opened
+
+
+def test_open_gives_a_percent_encoded_mailto_link(cli, ana, opener):
     result = cli("email", ana, "--open", "--at", EMAIL_DAY)
-    [link] = opened
+    [link] = opener()
     assert result.stdout == link + "\n"
     parts = urlsplit(link)
     assert (parts.scheme, unquote(parts.path)) == ("mailto", "ana@crescent.example")
@@ -305,3 +319,173 @@ def test_draft_without_your_address(cli, ana, tmp_path):
     cli("me", "unset", "email")
     result = cli("email", ana, "--draft", tmp_path, "--at", EMAIL_DAY, ok=False)
     assert result.stderr == "error: your email address is not set: run `cadence me set email you@example.com`\n"
+
+
+class RefusesOne(Recorder):
+    """Accepts every recipient but one."""
+
+    def __init__(self, refused: str):
+        super().__init__()
+        self.refused = refused
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refused:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+PHONES = {"Bea": "+1 212 555 0140", "Cy": "+1 212 555 0141", "Dan": "+1 212 555 0142"}
+
+
+def at_email_step(cli, first: str, *contact: str) -> str:
+    pid = cli("add", "--first", first, "--last", "Test", "--phone", PHONES[first], *contact, "--start", "2026-11-23").stdout.strip()
+    cli("log", pid, "vm", "--at", "2026-11-23T10:00")
+    cli("log", pid, "na", "--at", "2026-11-24T10:00")
+    return pid
+
+
+@pytest.fixture
+def batch(cli, ana):
+    """Ana, Bea and Cy at their email step; Cy's address is refused by the server in `smtp(RefusesOne(...))`; Dan has no email."""
+    bea = at_email_step(cli, "Bea", "--email", "bea@ok.example")
+    cy = at_email_step(cli, "Cy", "--email", "cy@gone.example")
+    dan = at_email_step(cli, "Dan")
+    return ana, bea, cy, dan
+
+
+def test_email_due_sends_the_rest_when_one_is_refused(cli, batch, smtp):
+    from cadence.store.db import open_engine
+    from sqlalchemy import text
+
+    ana, bea, cy, dan = batch
+    server = smtp(RefusesOne("cy@gone.example"))
+    result = cli("email", "--due", "--send", "--at", EMAIL_DAY, ok=False)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "4 due emails: 2 sent, 2 refused."
+    assert f"refused #{cy} Cy Test <cy@gone.example> step 3: SMTP server 127.0.0.1:" in result.stdout
+    assert "refused the recipient (cy@gone.example: 550 5.1.1 Mailbox unavailable); nothing was sent or logged" in result.stdout
+    assert f"refused #{dan} Dan Test step 3: #{dan} Dan Test has no email address: add one before using an email step" in lines
+    assert result.stderr == "error: 2 of 4 due emails refused (see the lines above); the others were handled\n"
+    assert sorted(to for _, [to], _ in server.messages) == ["ana@crescent.example", "bea@ok.example"]
+    ids = {message_from_bytes(raw, policy=policy.default)["To"].addresses[0].addr_spec: message_from_bytes(raw, policy=policy.default)["Message-ID"] for _, _, raw in server.messages}
+    for pid, address in ((ana, "ana@crescent.example"), (bea, "bea@ok.example")):
+        assert f"sent    #{pid} " in result.stdout and f"Message-ID {ids[address]})" in result.stdout
+    engine = open_engine(None)
+    with engine.connect() as db:
+        rows = db.execute(text("SELECT prospect_id, outcome, step, message_id FROM touch WHERE outcome = 'sent' ORDER BY prospect_id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(int(ana), "sent", 3, ids["ana@crescent.example"]), (int(bea), "sent", 3, ids["bea@ok.example"])]
+    assert touches(cli, cy) == [("voicemail", 1), ("no-answer", 2)]
+    assert touches(cli, dan) == [("voicemail", 1), ("no-answer", 2)]
+    again = cli("email", "--due", "--send", "--at", EMAIL_DAY, ok=False)  # only the refused two are still due
+    assert again.stdout.splitlines()[-1] == "2 due emails: 2 refused."
+
+
+def test_email_due_json_is_an_array_of_what_happened(cli, batch, smtp):
+    ana, bea, cy, dan = batch
+    smtp(RefusesOne("cy@gone.example"))
+    result = cli("email", "--due", "--send", "--at", EMAIL_DAY, "--json", ok=False)
+    assert result.exit_code == 1
+    import json
+
+    rows = json.loads(result.stdout)
+    assert [(r["prospect_id"], r["action"], r["step"]) for r in rows] == [
+        (int(ana), "sent", 3), (int(bea), "sent", 3), (int(cy), "refused", 3), (int(dan), "refused", 3)
+    ]
+    assert rows[0]["message_id"].endswith("@seller.example>") and rows[0]["reason"] is None
+    assert rows[2]["reason"].endswith("nothing was sent or logged") and rows[3]["to"] is None
+
+
+def test_email_due_all_sent_exits_0(cli, ana, smtp):
+    server = smtp()
+    bea = at_email_step(cli, "Bea", "--email", "bea@ok.example")
+    result = cli("email", "--due", "--send", "--date", "2026-11-25")
+    assert result.stdout.splitlines()[-1] == "2 due emails: 2 sent."
+    assert len(server.messages) == 2
+    assert touches(cli, bea)[-1] == ("sent", 3)
+
+
+def test_email_due_stops_trying_a_server_that_cannot_be_reached(cli, batch):
+    port = free_port()
+    cli("me", "set", "smtp_host", "127.0.0.1")
+    cli("me", "set", "smtp_port", str(port))
+    cli("me", "set", "smtp_tls", "none")
+    import json
+
+    result = cli("email", "--due", "--send", "--at", EMAIL_DAY, "--json", ok=False)
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)
+    assert rows[0]["reason"] == f"cannot reach SMTP server 127.0.0.1:{port}: Connection refused; nothing was sent"
+    assert rows[1]["reason"] == f"not tried: cannot reach SMTP server 127.0.0.1:{port}: Connection refused; nothing was sent"
+
+
+def test_email_due_drafts_each_and_remembers_their_message_ids(cli, batch, tmp_path):
+    ana, bea, cy, dan = batch
+    result = cli("email", "--due", "--draft", tmp_path / "d", "--at", EMAIL_DAY, ok=False)
+    assert result.stdout.splitlines()[-1] == "4 due emails: 3 drafted, 1 refused."
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [
+        f"{ana}-ana-maria-lopez-five-touch-fire-step3.eml", f"{bea}-bea-test-five-touch-fire-step3.eml", f"{cy}-cy-test-five-touch-fire-step3.eml"
+    ]
+    assert touches(cli, ana) == [("voicemail", 1), ("no-answer", 2)]  # a draft logs nothing
+
+
+def test_email_due_opens_each_link(cli, ana, opener):
+    at_email_step(cli, "Bea", "--email", "bea@ok.example")
+    result = cli("email", "--due", "--open", "--at", EMAIL_DAY)
+    assert [link.split("?")[0] for link in opener()] == ["mailto:ana@crescent.example", "mailto:bea@ok.example"]
+    assert result.stdout.splitlines()[-1] == "2 due emails: 2 opened."
+
+
+def test_email_due_respects_the_owner_scope(cli, ana, smtp):
+    server = smtp()
+    bea = at_email_step(cli, "Bea", "--email", "bea@ok.example")
+    rows = cli.json("email", "--due", "--send", "--at", EMAIL_DAY, "--owner", "nobody")
+    assert rows == [] and server.messages == []
+    assert touches(cli, bea) == [("voicemail", 1), ("no-answer", 2)]
+
+
+def test_email_due_with_a_prospect_is_refused(cli, ana):
+    result = cli("email", ana, "--due", ok=False)
+    assert result.stderr.startswith("error: give a prospect or --due, not both")
+    assert cli("email", ok=False).stderr.startswith("error: name a prospect")
+
+
+def test_email_due_with_nothing_due(cli):
+    result = cli("email", "--due", "--at", EMAIL_DAY)
+    assert result.stdout == "No email due.\n"
+
+
+def test_work_sends_an_email_with_the_send_word_from_a_pipe(cli, ana, smtp, opener):
+    from cadence.store.db import open_engine
+    from sqlalchemy import text
+
+    server = smtp()
+    kim = cli("add", "--first", "Kim", "--phone", "+1 212 555 0150", "--start", "2026-11-25").stdout.strip()
+    result = cli("work", "--at", EMAIL_DAY, input="l\nsend\ndial\nvm\n\n")
+    assert "a=draft" not in result.stdout  # no drafts folder given
+    assert "w=open y=send e=sent" in result.stdout
+    assert "'l' (dial) does not fit this email; use a key of the legend" in result.stderr
+    assert "Sent to ana@crescent.example via 127.0.0.1:" in result.stdout
+    assert "Dialling +12125550150 (tel:+12125550150); then the outcome key." in result.stdout
+    assert "1 email sent" in result.stdout and "1 voicemail" in result.stdout
+    [(_, [to], raw)] = server.messages
+    message_id = message_from_bytes(raw, policy=policy.default)["Message-ID"]
+    engine = open_engine(None)
+    with engine.connect() as db:
+        stored = db.execute(text("SELECT outcome, step, message_id FROM touch WHERE prospect_id = :p ORDER BY id"), {"p": int(ana)}).all()
+    engine.dispose()
+    assert [tuple(r) for r in stored][-1] == ("sent", 3, message_id)
+    assert opener() == ["tel:+12125550150"]
+    assert touches(cli, kim) == [("voicemail", 1)]
+
+
+def test_work_send_refused_by_the_server_keeps_the_item(cli, ana, smtp):
+    smtp(Recorder(refuse_rcpt="550 5.1.1 Mailbox unavailable"))
+    cli("me", "set", "drafts", "unused")
+    result = cli("work", "--at", EMAIL_DAY, input="send\nskip\n")
+    assert "a=draft w=open y=send e=sent" in result.stdout
+    assert "refused the recipient (ana@crescent.example: 550 5.1.1 Mailbox unavailable); nothing was sent or logged" in result.stderr
+    assert touches(cli, ana) == [("voicemail", 1), ("no-answer", 2)]
+    assert "0 emails sent" in result.stdout and "1 skipped" in result.stdout

@@ -134,3 +134,72 @@ def test_ctrl_c_in_work_stops_with_130_keeping_what_was_logged(cli, terminal):
     term.send("\x03")
     assert term.wait() == 130
     assert [t["outcome"] for t in cli.json("show", ana)["touches"]] == ["no-answer"]
+
+
+@pytest.fixture
+def recorded(tmp_path, monkeypatch):
+    """CADENCE_OPENER set to a script that records each link (nothing is launched): returns the links so far."""
+    record = tmp_path / "opened.txt"
+    script = tmp_path / "opener.py"
+    script.write_text(f"import sys\nwith open({str(record)!r}, 'a') as f:\n    f.write(sys.argv[1] + '\\n')\n")
+    monkeypatch.setenv("CADENCE_OPENER", f"{sys.executable} {script}")
+    return lambda: record.read_text().splitlines() if record.exists() else []
+
+
+def test_dial_key_opens_the_tel_link_then_the_outcome_keys_follow(cli, terminal, recorded):
+    ana = add(cli, "Ana", "--phone", "(212) 555-0134", "--email", "ana@x.example", "--start", "2026-11-24")
+    term = terminal("work", "--at", "2026-11-24T10:00")
+    screen = term.expect("q=quit")
+    assert "l=dial v=voicemail" in screen
+    assert "a=draft" not in screen and "w=open" not in screen and "y=send" not in screen  # a call: no email keys
+    term.send("l")
+    term.expect("Dialling +12125550134 (tel:+12125550134); then the outcome key.")
+    term.send("c")
+    term.expect("note (Enter for none): ")
+    term.send("talked\r")
+    term.expect("next date, Enter for none")
+    term.send("\r")
+    term.expect("Session: 1 call")
+    assert term.wait() == 0
+    assert recorded() == ["tel:+12125550134"]
+    assert [(t["outcome"], t["note"]) for t in cli.json("show", ana)["touches"]] == [("connected", "talked")]
+
+
+def test_draft_and_open_keys_on_an_email_step(cli, terminal, recorded, tmp_path):
+    cli("me", "set", "email", "sam@seller.example")
+    cli("me", "set", "drafts", str(tmp_path / "drafts"))
+    ana = add(cli, "Ana", "--phone", "+12125550134", "--email", "ana@x.example", "--start", "2026-11-23")
+    cli("log", ana, "vm", "--at", "2026-11-23T10:00")
+    cli("log", ana, "na", "--at", "2026-11-24T10:00")
+    term = terminal("work", "--at", "2026-11-25T10:00")
+    screen = term.expect("q=quit")
+    assert "a=draft w=open e=sent" in screen and "y=send" not in screen and "l=dial" not in screen  # no SMTP server set
+    term.send("a")
+    term.expect("(not sent, nothing logged); e=sent once you sent it.")
+    term.send("w")
+    term.expect("in your mail program; e=sent once you sent it.")
+    term.send("y")
+    term.expect("needs an SMTP server")
+    term.send("e")
+    term.expect("note (Enter for none): ")
+    term.send("\r")
+    term.expect("Session:")
+    assert term.wait() == 0
+    assert [p.name for p in (tmp_path / "drafts").iterdir()] == [f"{ana}-ana-test-five-touch-fire-step3.eml"]
+    assert [link.split("?")[0] for link in recorded()] == ["mailto:ana@x.example"]
+    assert [t["outcome"] for t in cli.json("show", ana)["touches"]] == ["voicemail", "no-answer", "sent"]
+
+
+def test_today_links_phone_and_email_on_a_terminal_only(cli, terminal):
+    add(cli, "Ana", "--phone", "(212) 555-0134", "--start", "2026-11-24")
+    bob = add(cli, "Bob", "--phone", "+12125550135", "--email", "Bob@X.example", "--start", "2026-11-23")
+    cli("log", bob, "vm", "--at", "2026-11-23T10:00")
+    cli("log", bob, "na", "--at", "2026-11-24T10:00")
+    term = terminal("today", "--at", "2026-11-25T10:00")
+    assert term.wait() == 0
+    assert "\x1b]8;" in term.screen
+    assert ";tel:+12125550134\x1b\\" in term.screen
+    assert ";mailto:bob@x.example\x1b\\" in term.screen
+    piped = cli("today", "--at", "2026-11-25T10:00").stdout
+    assert "\x1b" not in piped and "+12125550134" in piped
+    assert "\x1b" not in cli("today", "--at", "2026-11-25T10:00", "--json").stdout

@@ -369,3 +369,21 @@ def test_work_legend_has_task_keys():
     from cadence.domain.engine import Outcome
 
     assert (read_answer("t"), read_answer("p"), read_answer("s")) == (Outcome.DONE, Outcome.SKIPPED, "skip")
+
+
+def test_work_legend_offers_only_fitting_actions():
+    from types import SimpleNamespace
+
+    from cadence.domain.worklist import legend, read_answer
+
+    call = SimpleNamespace(type="call", channel="phone", phone="+12125550134", email="a@x.example")
+    email = SimpleNamespace(type="email", channel="email", phone="", email="a@x.example")
+    no_address = SimpleNamespace(type="email", channel="email", phone="+12125550134", email="")
+    callback = SimpleNamespace(type="callback", channel="phone", phone="+12125550134", email="a@x.example")
+    every = {"draft", "open", "send", "dial"}
+    assert legend(call, every).startswith("l=dial v=voicemail")
+    assert legend(callback, every).startswith("l=dial ")
+    assert legend(email, every).startswith("a=draft w=open y=send e=sent")
+    assert legend(email, {"open", "dial"}).startswith("w=open e=sent")
+    assert not any(k in legend(no_address, every) for k in ("a=draft", "w=open", "y=send", "l=dial"))
+    assert [read_answer(w) for w in ("a", "w", "y", "l", "Draft", "open", "send", "dial")] == ["draft", "open", "send", "dial"] * 2

@@ -153,13 +153,7 @@ def write_draft(draft: Draft, folder: Path, at: datetime) -> Path:
     """
     from cadence.channels.export import write_file
 
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise CadenceError(f"cannot write drafts into {folder}: it is a file, not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CadenceError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+    folder = _folder(Path(folder))
     msg = draft.message(at)
     msg["X-Unsent"] = "1"
     ascii_name = unicodedata.normalize("NFKD", draft.name).encode("ascii", "ignore").decode()
@@ -167,6 +161,17 @@ def write_draft(draft: Draft, folder: Path, at: datetime) -> Path:
     path = folder / f"{draft.prospect_id}-{slug}-{draft.cadence}-step{draft.step}.eml"
     write_file(path, msg.as_bytes())
     return path
+
+
+def _folder(folder: Path) -> Path:
+    """`folder`, created if missing; refuses a file or a folder that cannot be made."""
+    if folder.exists() and not folder.is_dir():
+        raise CadenceError(f"cannot write drafts into {folder}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CadenceError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+    return folder
 
 
 def remember_draft(pipe, draft: Draft, at: datetime) -> None:
@@ -230,15 +235,13 @@ def smtp_password(user: str) -> str | None:
         return None
 
 
-def send(pipe, draft: Draft, at: datetime, password: Callable[[str], str | None] = smtp_password) -> dict[str, Any]:
-    """Send the draft over SMTP and, once the server has accepted it, log the step as `sent`.
+class ServerError(CadenceError):
+    """The SMTP server itself failed (unreachable, silent, login or TLS refused): no other email can go either."""
 
-    Refuses (logging nothing) when the server cannot be reached, times out,
-    rejects the login, the sender, the recipient or the message.
-    """
+
+def connection(pipe, password: Callable[[str], str | None] = smtp_password) -> tuple["Server", str | None]:
+    """The SMTP settings and the password to log in with; refuses missing settings or a missing password."""
     server = Server.from_profile(pipe.profile.values)
-    at = pipe.profile.aware(at)
-    msg = draft.message(at)
     secret = None
     if server.user:
         secret = password(server.user)
@@ -246,6 +249,23 @@ def send(pipe, draft: Draft, at: datetime, password: Callable[[str], str | None]
             raise CadenceError(
                 f"no SMTP password for {server.user}: set {PASSWORD_ENV} or store it with `keyring set {KEYRING_SERVICE} {server.user}`"
             )
+    return server, secret
+
+
+def send(pipe, draft: Draft, at: datetime, password: Callable[[str], str | None] = smtp_password) -> dict[str, Any]:
+    """Send the draft over SMTP and, once the server has accepted it, log the step as `sent`.
+
+    Refuses (logging nothing) when the server cannot be reached, times out,
+    rejects the login, the sender, the recipient or the message.
+    """
+    server, secret = connection(pipe, password)
+    return send_with(pipe, draft, at, server, secret)[1]
+
+
+def send_with(pipe, draft: Draft, at: datetime, server: "Server", secret: str | None):
+    """Send through `server`, then log `sent` with the Message-ID on the touch: (the Logged, a JSON-ready dict)."""
+    at = pipe.profile.aware(at)
+    msg = draft.message(at)
     _deliver(server, msg, draft.to, secret)
     note = f"emailed via {server.host}, Message-ID {msg['Message-ID']}"
     try:
@@ -256,7 +276,103 @@ def send(pipe, draft: Draft, at: datetime, password: Callable[[str], str | None]
         ) from None
     result = logged.to_json()
     result.update({"to": draft.to, "subject": draft.subject, "message_id": msg["Message-ID"], "server": server.where})
-    return result
+    return logged, result
+
+
+ACTIONS = ("send", "draft", "open")
+
+
+@dataclass
+class Handled:
+    """What `email --due` did with one due email: sent, drafted, opened, shown or refused (and why)."""
+
+    prospect_id: int
+    name: str
+    to: str
+    action: str  # sent, drafted, opened, shown, refused
+    step: int | None = None
+    subject: str = ""
+    reason: str | None = None
+    message_id: str | None = None
+    draft: str | None = None
+    mailto: str | None = None
+    email: Draft | None = None  # the rendered email, for printing it
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "prospect_id": self.prospect_id, "name": self.name, "to": self.to or None, "action": self.action,
+            "step": self.step, "subject": self.subject or None, "reason": self.reason, "message_id": self.message_id,
+            "draft": self.draft, "mailto": self.mailto,
+        }
+        if self.action == "shown" and self.email is not None:
+            out["body"] = self.email.body
+        return out
+
+
+def due_items(items: list) -> list:
+    """The email steps among the day's list (a callback is a call, whatever step it interrupted)."""
+    return [item for item in items if item.channel == "email" and item.type != "callback"]
+
+
+def handle_due(
+    pipe, items: list, at: datetime, action: str | None = None, folder: Path | None = None,
+    opener: Callable[[str], bool] | None = None, password: Callable[[str], str | None] = smtp_password,
+    progress: Callable[[Handled], None] | None = None,
+) -> list[Handled]:
+    """Every due email of `items`: sent (logged `sent` once the server accepted it), drafted into `folder`,
+    opened with `opener`, or only rendered (no action). One refusal does not stop the rest; a server that
+    fails as a whole (unreachable, login refused) refuses the emails after it without trying them.
+
+    Refuses up front what would refuse them all: no SMTP server or password, no address of yours for a draft.
+    """
+    if action not in (None, *ACTIONS):
+        raise ValueError(action)
+    at = pipe.profile.aware(at)
+    server = secret = None
+    if action == "send":
+        server, secret = connection(pipe, password)
+    if action == "draft":
+        if not pipe.profile.values.get("email", "").strip():
+            raise CadenceError("your email address is not set: run `cadence me set email you@example.com`")
+        _folder(Path(folder))
+    broken: str | None = None
+    done: list[Handled] = []
+    for item in due_items(items):
+        handled = Handled(item.prospect_id, item.name, item.email or "", "refused", step=item.step)
+        try:
+            if broken:
+                raise CadenceError(f"not tried: {broken}")
+            email = due_email(pipe, str(item.prospect_id), at)
+            handled.subject, handled.step, handled.email = email.subject, email.step, email
+            if action == "send":
+                _, sent = send_with(pipe, email, at, server, secret)
+                handled.action, handled.message_id = "sent", sent["message_id"]
+            elif action == "draft":
+                handled.draft = str(write_draft(email, folder, at))
+                remember_draft(pipe, email, at)
+                handled.action, handled.message_id = "drafted", email.message_id
+            elif action == "open":
+                handled.mailto = email.mailto()
+                if not (opener or _default_opener)(handled.mailto):
+                    raise CadenceError("no mail program could be opened for its mailto: link")
+                handled.action = "opened"
+            else:
+                handled.mailto, handled.action = email.mailto(), "shown"
+        except ServerError as exc:
+            broken = str(exc)
+            handled.reason = broken
+        except CadenceError as exc:
+            handled.reason = str(exc)
+        done.append(handled)
+        if progress is not None:
+            progress(handled)
+    return done
+
+
+def _default_opener(url: str) -> bool:
+    from cadence.channels.opener import open_link
+
+    return open_link(url)
 
 
 def _deliver(server: Server, msg: EmailMessage, to: str, password: str | None) -> None:
@@ -284,7 +400,7 @@ def _deliver(server: Server, msg: EmailMessage, to: str, password: str | None) -
     except CadenceError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
-        raise CadenceError(
+        raise ServerError(
             f"SMTP server {where} rejected the login for {server.user} ({_reply(exc.smtp_code, exc.smtp_error)}); "
             f"check the password in {PASSWORD_ENV} or the keyring; nothing was sent"
         ) from None
@@ -299,19 +415,19 @@ def _deliver(server: Server, msg: EmailMessage, to: str, password: str | None) -
         raise CadenceError(f"SMTP server {where} refused the message ({_reply(exc.smtp_code, exc.smtp_error)}); nothing was logged") from None
     except smtplib.SMTPNotSupportedError as exc:
         hint = " set smtp_tls to ssl or none" if server.tls == "starttls" else ""
-        raise CadenceError(f"SMTP server {where} does not support what was asked ({exc});{hint}; nothing was sent") from None
+        raise ServerError(f"SMTP server {where} does not support what was asked ({exc});{hint}; nothing was sent") from None
     except (socket.timeout, TimeoutError):
-        raise CadenceError(f"SMTP server {where} did not answer within {server.timeout:g} s; nothing was sent") from None
+        raise ServerError(f"SMTP server {where} did not answer within {server.timeout:g} s; nothing was sent") from None
     except smtplib.SMTPServerDisconnected as exc:
         if isinstance(exc.__context__, TimeoutError) or "timed out" in str(exc):
-            raise CadenceError(f"SMTP server {where} did not answer within {server.timeout:g} s; nothing was sent") from None
-        raise CadenceError(f"SMTP server {where} closed the connection ({exc}); nothing was sent") from None
+            raise ServerError(f"SMTP server {where} did not answer within {server.timeout:g} s; nothing was sent") from None
+        raise ServerError(f"SMTP server {where} closed the connection ({exc}); nothing was sent") from None
     except smtplib.SMTPException as exc:
         raise CadenceError(f"SMTP server {where} failed: {exc}; nothing was logged") from None
     except ssl.SSLError as exc:
-        raise CadenceError(f"TLS with {where} failed ({exc.reason or exc}); check smtp_tls and smtp_port; nothing was sent") from None
+        raise ServerError(f"TLS with {where} failed ({exc.reason or exc}); check smtp_tls and smtp_port; nothing was sent") from None
     except OSError as exc:
-        raise CadenceError(f"cannot reach SMTP server {where}: {exc.strerror or exc}; nothing was sent") from None
+        raise ServerError(f"cannot reach SMTP server {where}: {exc.strerror or exc}; nothing was sent") from None
 
 
 def _reply(code: int, text: bytes | str) -> str:

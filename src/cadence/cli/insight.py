@@ -83,9 +83,11 @@ def export(
     typer.echo(f"Wrote {count} {noun} to {out}", err=True)
 
 
+@scoped
 def email(
     ctx: typer.Context,
-    prospect: str = typer.Argument(..., help="Id, email, phone or a unique part of the name."),
+    prospect: Optional[str] = typer.Argument(None, help="Id, email, phone or a unique part of the name (or --due for everyone's due today)."),
+    due: bool = typer.Option(False, "--due", help="Every email step due today (the emails `today` lists; --all/--owner, --date/--at as for today), in one go."),
     draft: Optional[Path] = typer.Option(None, "--draft", metavar="DIR", help="Write the email as an .eml draft into DIR."),
     open_: bool = typer.Option(False, "--open", help="Open it in your mail program (a mailto: link)."),
     send: bool = typer.Option(False, "--send", help="Send it over SMTP (profile smtp_* settings) and log the step as sent."),
@@ -93,12 +95,25 @@ def email(
     date: Optional[str] = DATE,
     json_out: bool = JSON,
 ) -> None:
-    """The prospect's due email step, rendered: printed, saved as a draft, opened, or sent."""
+    """The prospect's due email step, rendered: printed, saved as a draft, opened, or sent.
+
+    With --due, every email step due today: a line per email (sent, drafted,
+    opened, or refused and why); one refusal does not stop the others. Exit
+    code 0 when every due email was handled, 1 when any was refused. --json
+    prints an array with one object per email.
+    """
     from cadence.channels import mail
 
     if sum((draft is not None, open_, send)) > 1:
         raise CadenceError("choose one of --draft, --open and --send")
+    if due and prospect is not None:
+        raise CadenceError(f"give a prospect or --due, not both (--due handles every email due today, {prospect!r} among them if due)")
+    if not due and prospect is None:
+        raise CadenceError("name a prospect (id, email, phone or part of the name), or use --due for every email due today")
     pipe = pipeline(ctx)
+    if due:
+        _email_due(pipe, "send" if send else "draft" if draft is not None else "open" if open_ else None, draft, at, date, json_out)
+        return
     instant = pipe.profile.aware(moment(pipe, at, date))
     message = mail.due_email(pipe, prospect, instant)
     result = message.to_json()
@@ -107,9 +122,9 @@ def email(
         mail.remember_draft(pipe, message, instant)  # so `cadence sync` matches a reply to it by thread
         result["message_id"] = message.message_id
     elif open_:
-        import webbrowser
+        from cadence.channels.opener import open_link
 
-        result["opened"] = bool(webbrowser.open(message.mailto()))
+        result["opened"] = bool(open_link(message.mailto()))
     elif send:
         result["sent"] = mail.send(pipe, message, instant)
     if json_out:
@@ -128,6 +143,39 @@ def email(
         typer.echo(f"Sent to {message.to} via {sent['server']}; logged step {sent['step']} as sent.")
     else:
         output_insight.email(message)
+
+
+def _email_due(pipe, action: str | None, folder: Optional[Path], at: Optional[str], date: Optional[str], json_out: bool) -> None:
+    """`email --due`: today's email steps handled one by one; exit 1 when any was refused."""
+    from cadence.channels import mail
+    from cadence.views import inbox as output_inbox
+
+    if at is not None and date is not None:
+        raise CadenceError("use --at or --date, not both: --at DATETIME gives the time too, --date DAY acts at noon")
+    day = the_day(pipe, date, at)
+    instant = clock(at, day)
+    items = mail.due_items(pipe.today(instant, on=day))
+    with output_inbox.progress("Emails", after=2) as bar:
+        def step(handled) -> None:
+            if bar is not None:
+                bar(len(done) + 1, len(items))
+            done.append(handled)
+            if not json_out:
+                output_inbox.handled(handled)
+                if handled.action == "shown":
+                    from cadence.views import insight as output_insight
+
+                    output_insight.email(handled.email)
+                    typer.echo()
+
+        done: list = []
+        mail.handle_due(pipe, items, instant, action, folder, progress=step)
+    if json_out:
+        print_json([h.to_json() for h in done])
+    else:
+        output_inbox.handled_summary(done, action)
+    if any(h.action == "refused" for h in done):
+        raise typer.Exit(1)
 
 
 @scoped

@@ -16,7 +16,7 @@ def set_value(
         ...,
         metavar="KEY",
         help="name, company, phone, email, title, timezone, region, holidays, days_off, callback_lead, "
-        "linger_after, calling_hours, max_calls, default_cadence, user, smtp_host, smtp_port, smtp_tls, "
+        "linger_after, calling_hours, max_calls, default_cadence, user, drafts, smtp_host, smtp_port, smtp_tls, "
         "smtp_user, smtp_timeout; with --custom, any name of your own.",
     ),
     value: str = typer.Argument(..., metavar="VALUE", help="The value."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -17,14 +18,20 @@ def work(
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Work the list of this day (default today): YYYY-MM-DD, yesterday, monday..."),
     at: Optional[str] = AT,
     max_calls: Optional[int] = typer.Option(None, "--max-calls", min=0, help="Cap the calls as `today --max-calls` does."),
+    draft: Optional[Path] = typer.Option(None, "--draft", metavar="DIR", help="Where the draft key writes emails (default: profile `drafts`)."),
 ) -> None:
     """Walk today's list one prospect at a time and log each outcome with a keystroke.
 
     Offers only the outcomes that fit each item (its channel, the prospect's contacts).
-    When standard input is not a terminal, reads one answer per line: an outcome
-    (key, name or alias), skip, undo or quit; after an outcome a note line (empty
-    for none) and, for callback, connected, replied and meeting, a date line
-    (required for a callback, empty for none otherwise).
+    Before the outcome, an email step can be drafted (a=draft, into --draft DIR or
+    the profile's `drafts` folder), opened in your mail program (w=open) or sent
+    over SMTP (y=send, logged as sent once the server accepted it), and a call
+    dialled in the system's phone handler (l=dial, a tel: link; $CADENCE_OPENER
+    names another command). When standard input is not a terminal, reads one
+    answer per line: an outcome (key, name or alias), draft, open, send, dial,
+    skip, undo or quit; after an outcome a note line (empty for none) and, for
+    callback, connected, replied and meeting, a date line (required for a
+    callback, empty for none otherwise).
     """
     from cadence.views import daily as output
     from cadence.domain.worklist import WorkSession
@@ -36,8 +43,10 @@ def work(
     capped = pipe.today_capped(instant, day, max_calls)
     session = WorkSession(pipe, capped.items, clock=lambda: fixed or now())
     answers = _Answers()
+    folder = draft if draft is not None else (Path(pipe.profile.values["drafts"]).expanduser() if pipe.profile.values.get("drafts", "").strip() else None)
+    offered = {"open", "dial"} | ({"draft"} if folder is not None else set()) | ({"send"} if pipe.profile.values.get("smtp_host", "").strip() else set())
     try:
-        _walk(session, answers, pipe, output)
+        _walk(session, answers, pipe, output, offered=offered, folder=folder)
     except KeyboardInterrupt:
         output.work_summary(session.summary())
         raise typer.Exit(130) from None
@@ -47,11 +56,11 @@ def work(
     show_goals(pipe, fixed or now(), day)
 
 
-def _walk(session, answers, pipe, output) -> None:
+def _walk(session, answers, pipe, output, offered: set[str] = frozenset(), folder: Path | None = None, opener=None) -> None:
     from cadence.domain.dates import parse_day
     from cadence.domain.engine import Outcome
     from cadence.errors import CadenceError
-    from cadence.domain.worklist import DATED, fits, legend, read_answer
+    from cadence.domain.worklist import ACTIONS, DATED, actions, fits, legend, read_answer
 
     if session.current() is None:
         output.console.print("Nothing due to work through.")
@@ -60,7 +69,7 @@ def _walk(session, answers, pipe, output) -> None:
     while (item := session.current()) is not None:
         if shown is not session.index:
             output.work_item(item, session.index + 1, len(session.items))
-            output.console.print(legend(item))
+            output.console.print(legend(item, offered))
             shown = session.index
         raw = answers.key("outcome")
         if raw is None:
@@ -73,6 +82,15 @@ def _walk(session, answers, pipe, output) -> None:
             return
         if answer == "skip":
             session.skip()
+            continue
+        if answer in ACTIONS:
+            if answer not in actions(item, offered):
+                output.errors.print(f"{raw.strip()!r} ({answer}) {_unoffered(answer, item, offered)}; use a key of the legend")
+                continue
+            try:
+                _act(answer, item, session, pipe, output, folder, opener)
+            except CadenceError as exc:
+                output.errors.print(f"error: {output.escape(str(exc))}", soft_wrap=True)
             continue
         if isinstance(answer, Outcome) and not fits(answer, item):
             output.errors.print(f"{raw.strip()!r} ({answer.value}) does not fit this {_what(item)}; use a key of the legend")
@@ -109,6 +127,52 @@ def _walk(session, answers, pipe, output) -> None:
             session.skip()
             continue
         output.logged(result)
+
+
+def _act(action: str, item, session, pipe, output, folder: Path | None, opener=None) -> None:
+    """Draft, open or send the current item's email, or dial its call; only `send` logs (and moves on)."""
+    from cadence.channels.opener import open_link
+
+    opener = opener or open_link
+    if action == "dial":
+        from cadence.domain.contacts import tel_uri
+
+        link = tel_uri(item.phone, pipe.profile.region)
+        if link is None:
+            output.errors.print(f"error: {output.escape(item.phone)} cannot be dialled: it is not a phone number that reads; fix it with `cadence edit`")
+        elif opener(link):
+            output.console.print(f"Dialling {output.escape(link[4:])} ({link}); then the outcome key.")
+        else:
+            output.errors.print(f"No phone program could be opened for {link}: dial {output.escape(link[4:])} yourself, then the outcome key.")
+        return
+    from cadence.channels import mail
+
+    at = pipe.profile.aware(session.clock())
+    email = mail.due_email(pipe, str(item.prospect_id), at)
+    if action == "draft":
+        path = mail.write_draft(email, folder, at)
+        mail.remember_draft(pipe, email, at)
+        output.console.print(f"Draft written to {output.escape(str(path))} (not sent, nothing logged); e=sent once you sent it.")
+    elif action == "open":
+        if opener(email.mailto()):
+            output.console.print(f"Opened the email to {output.escape(email.to)} in your mail program; e=sent once you sent it.")
+        else:
+            output.errors.print("No mail program could be opened: use a=draft, y=send, or copy the email from above.")
+    else:
+        server, secret = mail.connection(pipe)
+        logged, _ = mail.send_with(pipe, email, at, server, secret)
+        session.record(logged)
+        output.console.print(f"Sent to {output.escape(email.to)} via {server.where}.")
+        output.logged(logged)
+
+
+def _unoffered(action: str, item, offered) -> str:
+    """Why an action is not in the legend for this item."""
+    if action == "send" and "send" not in offered and item.channel == "email":
+        return "needs an SMTP server: `cadence me set smtp_host ...`"
+    if action == "draft" and "draft" not in offered and item.channel == "email":
+        return "needs a folder: `work --draft DIR` or `cadence me set drafts DIR`"
+    return f"does not fit this {_what(item)}"
 
 
 def _what(item) -> str:

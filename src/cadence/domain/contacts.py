@@ -331,3 +331,41 @@ def zone_for_phone(phone: str) -> str:
         return ""
     zones = [z for z in number_zones.time_zones_for_number(number) if z != "Etc/Unknown"]
     return zones[0] if len(zones) == 1 else ""
+
+
+def tel_uri(phone: str, region: str | None = "US", parse: bool = True) -> str | None:
+    """A tel: link (RFC 3966) for a phone that reads as a number, from its E.164 form; None otherwise.
+
+    A phone already stored in E.164 is taken as it is; with `parse=False` (a view listing many) nothing
+    else is read, so phonenumbers is not loaded.
+    """
+    text = (phone or "").strip()
+    if not _E164.fullmatch(text):
+        if not parse:
+            return None
+        number = normalise_phone(text, region)
+        if not number.valid:
+            return None
+        text = number.text
+    return "tel:" + text  # only +, digits and ;ext=: nothing to escape
+
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}(?:;ext=\d{1,10})?")
+
+
+def mailto_uri(email: str, check: bool = True) -> str | None:
+    """A mailto: link (RFC 6068) for a valid address, percent-encoded; None for one that is not valid.
+
+    With `check=False` (a view listing many) only a plain ASCII address is linked, without email-validator.
+    """
+    from urllib.parse import quote
+
+    lowered = (email or "").strip().lower()
+    if _PLAIN_EMAIL.fullmatch(lowered) and len(lowered) <= 254 and not check:
+        return "mailto:" + quote(lowered, safe="@")
+    if not check:
+        return None
+    address = normalise_email(email)
+    if not address.valid:
+        return None
+    return "mailto:" + quote(address.text, safe="@")

@@ -93,6 +93,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], str]]] = {
     "max_calls": ("most calls on one day's list (default: no cap)", _whole_number),
     "default_cadence": ("cadence for new prospects when none is named (default five-touch-fire)", _cadence_name),
     "user": ("the current rep, when CADENCE_USER is not set", str.strip),
+    "drafts": ("folder where `work` writes email drafts (its draft key; `work --draft DIR` for one session)", _text),
     # Activity goals (issue 18): per day, and per week (Monday to Sunday) with _week; 0 means none.
     "goal_dials": ("calls to make each day, shown by `today` and at the end of `work` (0: no goal)", _whole_number),
     "goal_connects": ("connects (connected or meeting) to reach each day (0: no goal)", _whole_number),

@@ -35,6 +35,10 @@ TASK_ONLY = frozenset({Outcome.DONE, Outcome.SKIPPED})
 # others (the prospect stays engaged or converted, listed with or without a next date).
 DATED = frozenset({Outcome.CALLBACK, Outcome.CONNECTED, Outcome.REPLIED, Outcome.MEETING})
 CONTROL_WORDS = {"skip": "skip", "undo": "undo", "back": "undo", "quit": "quit", "exit": "quit"}
+# Things to do with the current item before its outcome: write its email as a draft, open it in the mail
+# program, send it (logged `sent` once the server accepted it), or dial the call in the system's handler.
+ACTION_KEYS = {"a": "draft", "w": "open", "y": "send", "l": "dial"}
+ACTIONS = frozenset(ACTION_KEYS.values())
 
 
 def _offset_minutes(zone_name: str, now: datetime) -> int:
@@ -98,13 +102,30 @@ def fits(outcome: Outcome, item: Any) -> bool:
     return misfit(outcome, channel, bool(item.phone), bool(item.email)) is None
 
 
+def actions(item: Any, offered: frozenset[str] | set[str] = ACTIONS) -> list[str]:
+    """The actions of ACTION_KEYS that fit `item` among those `offered` (send needs an SMTP server, draft a folder):
+    draft, open and send for an email step to a prospect with an address, dial for a call with a phone."""
+    if item.channel == "email" and item.type != "callback" and item.email:
+        fitting = ["draft", "open", "send"]
+    elif (item.channel == "phone" or item.type == "callback") and item.phone:
+        fitting = ["dial"]
+    else:
+        fitting = []
+    return [name for name in fitting if name in offered]
+
+
 def read_answer(text: str) -> Outcome | str | None:
-    """An outcome, 'skip', 'undo' or 'quit' from a keystroke or a word; None when it is neither."""
+    """An outcome, an action ('draft', 'open', 'send', 'dial'), 'skip', 'undo' or 'quit' from a keystroke
+    or a word; None when it is neither."""
     word = text.strip()
     if not word:
         return None
     if word in KEYS:
         return KEYS[word]
+    if word in ACTION_KEYS:
+        return ACTION_KEYS[word]
+    if word.lower() in ACTIONS:
+        return word.lower()
     if word.lower() in CONTROLS:
         return CONTROLS[word.lower()]
     if word.lower() in CONTROL_WORDS:
@@ -115,9 +136,12 @@ def read_answer(text: str) -> Outcome | str | None:
         return None
 
 
-def legend(item: Any = None) -> str:
-    """The keys of the guided session, one line: only the outcomes that fit `item` when one is given."""
-    keys = [f"{key}={outcome.value}" for key, outcome in KEYS.items() if item is None or fits(outcome, item)]
+def legend(item: Any = None, offered: frozenset[str] | set[str] = frozenset()) -> str:
+    """The keys of the guided session, one line: only the outcomes (and the `offered` actions) that fit `item`
+    when one is given."""
+    fitting = set(actions(item, offered)) if item is not None else set(offered)
+    keys = [f"{key}={name}" for key, name in ACTION_KEYS.items() if name in fitting]
+    keys += [f"{key}={outcome.value}" for key, outcome in KEYS.items() if item is None or fits(outcome, item)]
     keys += [f"{key}={word}" for key, word in CONTROLS.items()]
     return " ".join(keys)
 
@@ -143,6 +167,11 @@ class WorkSession:
         self.done.append((self.index, result, item))
         self.index += 1
         return result
+
+    def record(self, result) -> None:
+        """Count an outcome logged for the current item elsewhere (an email sent from the session) and move on."""
+        self.done.append((self.index, result, self.current()))
+        self.index += 1
 
     def skip(self) -> None:
         self.skipped += 1

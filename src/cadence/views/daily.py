@@ -72,7 +72,7 @@ def _item(item: Any, show_owner: bool = False) -> None:
     if item.missing:
         console.print(f"  [yellow]no {item.missing} on file: find one or skip[/yellow]{where}")
     else:
-        console.print(f"  {escape(contact)}{where}")
+        console.print(f"  {_linked(item, contact)}{where}")
     if item.overdue_days > 0:
         console.print(f"  [red]overdue {plural(item.overdue_days, 'day')} (due {item.due.isoformat()})[/red]")
     if item.type == "callback" and item.callback_on:
@@ -97,6 +97,18 @@ def _item(item: Any, show_owner: bool = False) -> None:
     if item.voicemail:
         console.print("  [bold]If not reached, leave:[/bold]")
         console.print(_indent(item.voicemail))
+
+
+def _linked(item: Any, contact: str) -> str:
+    """The item's phone and email as terminal hyperlinks (OSC 8: tel:, mailto:) when stdout is a terminal;
+    the links are built from the stored, normalised values, the text shown stays escaped."""
+    if not console.is_terminal or not contact:
+        return escape(contact)
+    from cadence.domain.contacts import mailto_uri, tel_uri
+
+    links = {item.phone: tel_uri(item.phone, parse=False), item.email: mailto_uri(item.email, check=False)}
+    parts = contact.split(" · ") if item.channel == "task" else [contact]
+    return " · ".join(f"[link={links[p]}]{escape(p)}[/link]" if links.get(p) else escape(p) for p in parts)
 
 
 def _indent(text: str) -> str:

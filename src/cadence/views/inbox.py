@@ -65,3 +65,33 @@ def sync_summary(summary: Any) -> None:
         parts.append(f"{summary.unreadable} unreadable")
     tail = f" ({summary.already} already logged before)" if summary.already else ""
     console.print(f"{head}read {summary.read} {'message' if summary.read == 1 else 'messages'}: {', '.join(parts)}{tail}.")
+
+
+def handled(item: Any) -> None:
+    """One line of `email --due`: what happened to one due email, and why when it was refused."""
+    who = f"#{item.prospect_id} {escape(item.name)}" + (f" <{escape(item.to)}>" if item.to else "")
+    step = f" step {item.step}" if item.step else ""
+    if item.action == "refused":
+        console.print(f"[red]refused[/red] {who}{step}: {escape(item.reason or '')}", soft_wrap=True)
+    elif item.action == "sent":
+        console.print(f"sent    {who}{step}, logged as sent (Message-ID {escape(item.message_id or '')})", soft_wrap=True)
+    elif item.action == "drafted":
+        console.print(f"drafted {who}{step}: {escape(item.draft or '')} (not sent, nothing logged)", soft_wrap=True)
+    elif item.action == "opened":
+        console.print(f"opened  {who}{step} in your mail program (log it with `cadence log {item.prospect_id} sent` once sent)", soft_wrap=True)
+
+
+def handled_summary(done: list, action: str | None) -> None:
+    """The closing line of `email --due`; the refusals counted on stderr too."""
+    from cadence.views.text import plural
+
+    if not done:
+        console.print("No email due.")
+        return
+    counts: dict[str, int] = {}
+    for item in done:
+        counts[item.action] = counts.get(item.action, 0) + 1
+    words = [f"{counts[a]} {a}" for a in ("sent", "drafted", "opened", "refused") if counts.get(a)]
+    console.print(f"{plural(len(done), 'due email')}: {', '.join(words) or 'shown'}.")
+    if counts.get("refused"):
+        errors.print(f"error: {counts['refused']} of {plural(len(done), 'due email')} refused (see the lines above); the others were handled")
