@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterator
 
-from cadence.channels.inbox import BODY_LIMIT
+from cadence.channels.messages import BODY_LIMIT
 from cadence.errors import CadenceError
 
 PASSWORD_ENV = "CADENCE_IMAP_PASSWORD"
