@@ -192,10 +192,7 @@ def classify(msg: Message, known: Known) -> Finding:
         if prospect is None:
             finding.why = "automatic reply from nobody known"
             return finding
-        finding.kind = OUT_OF_OFFICE
-        finding.prospect_id = prospect
-        finding.address = sender
-        finding.matched_by = "thread" if thread else "from"
+        _matched(finding, OUT_OF_OFFICE, prospect, sender, thread)
         sent = (finding.date or datetime.now(timezone.utc)).date()
         finding.until = return_date(finding.subject + "\n" + body_text(msg), sent)
         return finding
@@ -205,7 +202,12 @@ def classify(msg: Message, known: Known) -> Finding:
     if prospect is None:
         finding.why = "from nobody known"
         return finding
-    finding.kind = REPLY
+    return _matched(finding, REPLY, prospect, sender, thread)
+
+
+def _matched(finding: Finding, kind: str, prospect: int, sender: str, thread: int | None) -> Finding:
+    """The finding about `prospect`, found by the thread when `thread`, else by the sender's address."""
+    finding.kind = kind
     finding.prospect_id = prospect
     finding.address = sender
     finding.matched_by = "thread" if thread else "from"
