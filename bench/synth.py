@@ -3,7 +3,7 @@
     python bench/synth.py --prospects 10000 --touches 100000 --day 2026-11-24 --out bench/.cache/p10000.db
 
 Every prospect's history is played through the scheduling engine (engine.enroll,
-engine.log, engine.reenroll) with the built-in cadences, exactly as `cadence log`
+engine.log, pausing.reenroll) with the built-in cadences, exactly as `cadence log`
 would play it; rows are built with Pipeline.new_row, queries.put_state and
 queries.snapshot and written with bulk inserts. Histories are placed in time so
 that about --due prospects are due on or before --day (two thirds of them on the
@@ -83,6 +83,8 @@ class Simulator:
 
     def play(self, rng: random.Random, start: date, target: int) -> Played:
         """A history of about `target` touches from `start`, the salesperson working each item on time or late."""
+        from cadence.domain import pausing
+
         e, O, S = self.engine, self.engine.Outcome, self.engine.Status
         name = pick(rng, CADENCES)
         plan, calendar = self.plans[name], self.calendars[name]
@@ -101,7 +103,7 @@ class Simulator:
                     name = pick(rng, CADENCES)
                     plan, calendar = self.plans[name], self.calendars[name]
                     on = calendar.roll_forward(last + timedelta(days=rng.randint(60, 300)))
-                    state = e.reenroll(plan, calendar, state, on, force=True)
+                    state = pausing.reenroll(plan, calendar, state, on, force=True)
                     continue
             else:
                 delay = 0 if rng.random() < 0.75 else rng.choice((1, 1, 2, 3, 5))

@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(config, items):
 
 def postgres_url(database: str) -> str:
     """The CADENCE_TEST_DB server and credentials, on another database."""
-    from cadence.store.db import parse_url
+    from cadence.store.address import parse_url
 
     return parse_url(TEST_DB).set(database=database).render_as_string(hide_password=False)
 

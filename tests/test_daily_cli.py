@@ -462,7 +462,7 @@ def dump() -> list:
     """Every prospect and touch row, to compare before and after a refused command."""
     from sqlalchemy import create_engine, text
 
-    from cadence.store.db import resolve_url
+    from cadence.store.address import resolve_url
 
     engine = create_engine(resolve_url(None))
     try:

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from cadence.store import db
+from cadence.store import address, db
 
 from conftest import ON_POSTGRES, TEST_DB, postgres_url
 
@@ -23,7 +23,7 @@ POSTGRES = pytest.mark.postgres_only
 
 def raw_engine():
     """An engine on CADENCE_DB that neither migrates nor checks anything."""
-    return sa.create_engine(db.parse_url(db.resolve_url(None)))
+    return sa.create_engine(address.parse_url(address.resolve_url(None)))
 
 
 def head() -> str:
@@ -310,7 +310,7 @@ def test_a_missing_driver_says_what_to_install(cli, monkeypatch):
     ],
 )
 def test_postgresql_urls_use_psycopg_3(given, used):
-    assert db.parse_url(given).render_as_string() == used
+    assert address.parse_url(given).render_as_string() == used
 
 
 # ---------------------------------------------------------------- PostgreSQL counterparts of the SQLite-file tests
@@ -374,7 +374,7 @@ def explain(pipeline, query) -> str:
 
 
 def test_the_suite_runs_on_the_database_it_was_given(database_url):
-    backend = make_url(db.resolve_url(None)).get_backend_name()
+    backend = make_url(address.resolve_url(None)).get_backend_name()
     assert backend == ("postgresql" if ON_POSTGRES else "sqlite")
     if ON_POSTGRES:
         assert make_url(database_url).host == make_url(TEST_DB).host

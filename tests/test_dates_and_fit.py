@@ -355,9 +355,9 @@ def test_an_import_and_an_update_keep_names_findable(cli, tmp_path):
 def test_the_upgrade_to_0006_folds_the_names_already_stored(cli):
     import sqlalchemy as sa
 
-    from cadence.store import db
+    from cadence.store import address, db
 
-    engine = sa.create_engine(db.parse_url(db.resolve_url(None)))
+    engine = sa.create_engine(address.parse_url(address.resolve_url(None)))
     db.upgrade(engine, "0005")
     with engine.begin() as connection:
         connection.execute(sa.text(

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cadence.store import db
+from cadence.store import address, db
 from conftest import FIXTURES, ON_POSTGRES, TEST_DB
 
 SQLITE = pytest.mark.sqlite_only
@@ -100,11 +100,11 @@ def test_each_leaky_option_says_what_is_wrong_with_the_password_masked(cli):
 
 
 def test_url_secrets_finds_every_password():
-    assert db.url_secrets("postgresql://u:p@ss:w0rd@h/db") == ["p@ss:w0rd"]
-    assert db.url_secrets("postgresql://u@h/db?sslmode=x&password=a%2Bb") == ["a%2Bb", "a+b"]
-    assert db.url_secrets("postgresql://u@h/db") == []
-    assert db.url_secrets("/home/ana/cadence.db") == []
-    assert db.hide_secrets("bad: a+b and a%2Bb", "postgresql://u@h/db?password=a%2Bb") == "bad: *** and ***"
+    assert address.url_secrets("postgresql://u:p@ss:w0rd@h/db") == ["p@ss:w0rd"]
+    assert address.url_secrets("postgresql://u@h/db?sslmode=x&password=a%2Bb") == ["a%2Bb", "a+b"]
+    assert address.url_secrets("postgresql://u@h/db") == []
+    assert address.url_secrets("/home/ana/cadence.db") == []
+    assert address.hide_secrets("bad: a+b and a%2Bb", "postgresql://u@h/db?password=a%2Bb") == "bad: *** and ***"
 
 
 def test_a_database_failure_mid_command_never_shows_the_password(cli, monkeypatch):
@@ -124,7 +124,7 @@ def test_a_database_failure_mid_command_never_shows_the_password(cli, monkeypatc
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("where", ["userinfo", "query"])
 def test_a_wrong_password_on_a_real_server_is_not_printed(cli, where):
-    url = db.parse_url(TEST_DB)
+    url = address.parse_url(TEST_DB)
     base = url.set(password=None).render_as_string(hide_password=False)
     if where == "userinfo":
         wrong = url.set(password=SECRET).render_as_string(hide_password=False)
@@ -363,7 +363,7 @@ def test_an_empty_sqlite_file_of_another_program_is_refused_and_left_alone(cli, 
 
 
 def test_another_applications_alembic_database_is_refused_and_left_alone(cli):
-    engine = sa.create_engine(db.parse_url(db.resolve_url(None)))
+    engine = sa.create_engine(address.parse_url(address.resolve_url(None)))
     with engine.begin() as connection:
         connection.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
         connection.execute(sa.text("INSERT INTO alembic_version VALUES ('3f2a9c1b7d4e')"))

@@ -35,7 +35,7 @@ def people() -> list[dict]:
     """The stored prospects, in id order, as the fields a test compares."""
     from sqlalchemy import create_engine, select
 
-    from cadence.store.db import resolve_url
+    from cadence.store.address import resolve_url
     from cadence.store.models import Prospect
 
     engine = create_engine(resolve_url(None))

@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel
 
 from cadence.domain.engine import Outcome
 from cadence.errors import CadenceError
-from cadence.store import db, queries
+from cadence.store import address, db, queries
 from cadence.store.models import Prospect, Touch
 
 # Tests of the SQLite file itself; the rest also run on PostgreSQL (CADENCE_TEST_DB).
@@ -165,9 +165,9 @@ def test_in_memory_database_is_refused():
 
 def test_resolve_url_prefers_the_option_then_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CADENCE_DB", str(tmp_path / "env.db"))
-    assert db.resolve_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
-    assert db.resolve_url(str(tmp_path / "opt.db")) == f"sqlite:///{tmp_path / 'opt.db'}"
-    assert db.resolve_url("postgresql+psycopg://me@host/crm") == "postgresql+psycopg://me@host/crm"
+    assert address.resolve_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
+    assert address.resolve_url(str(tmp_path / "opt.db")) == f"sqlite:///{tmp_path / 'opt.db'}"
+    assert address.resolve_url("postgresql+psycopg://me@host/crm") == "postgresql+psycopg://me@host/crm"
 
 
 # ---------------------------------------------------------------- undo

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import mailbox_fixtures as mf
-from cadence.channels import inbox
+from cadence.channels import inbox, messages
 
 NOW = "2026-11-26T18:00"
 
@@ -31,7 +31,7 @@ KNOWN = inbox.Known(
 
 
 def classify(raw: bytes) -> inbox.Finding:
-    return inbox.classify(inbox.parse(raw), KNOWN)
+    return inbox.classify(messages.parse(raw), KNOWN)
 
 
 def test_a_reply_quoting_the_sent_email_is_matched_by_thread():

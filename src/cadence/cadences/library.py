@@ -18,7 +18,7 @@ CACHE_FORMAT = 2  # bump when Cadence or Problem change shape
 _HERE = Path(__file__).parent
 # The code a kept result depends on: a change to any of them (an upgrade, an edit) is a cache miss.
 CODE_FILES = tuple(
-    _HERE / name for name in ("model.py", "loader.py", "templates.py", "library.py", "sandbox.py")
+    _HERE / name for name in ("model.py", "loader.py", "templates.py", "library.py", "sandbox.py", "bounds.py", "checks.py")
 ) + (_HERE.parent / "domain" / "calendar.py",)
 
 

@@ -1,6 +1,6 @@
 """Rendering scripts: most only put a prospect's values into text, and need no Jinja.
 
-A script's plain form (its text and value paths, see cadence.cadences.sandbox.plain_form)
+A script's plain form (its text and value paths, see cadence.cadences.plainform.plain_form)
 is worked out once and kept in the user cache folder; rendering it is then a
 dictionary lookup per value, without importing Jinja. A script that does more,
 or a value that is missing or not text or a number, goes to the Jinja sandbox,
@@ -90,9 +90,9 @@ def _form(source: str) -> list | None:
         if not _well_formed(form) or not _trusted(path.parent):
             raise ValueError(path)
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        from cadence.cadences import sandbox
+        from cadence.cadences.plainform import plain_form
 
-        form = sandbox.plain_form(source)
+        form = plain_form(source)
         _keep(path, form)
     _forms[source] = form
     return form

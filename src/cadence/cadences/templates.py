@@ -29,7 +29,8 @@ def check_template(source: str, declared: tuple[str, ...] | None, me_keys: Itera
     """Problems in one template: syntax errors and variables that would not exist."""
     from jinja2 import TemplateSyntaxError, nodes
 
-    from cadence.cadences.sandbox import MAX_NESTING, static_problems, structure_problems
+    from cadence.cadences.bounds import MAX_NESTING, structure_problems
+    from cadence.cadences.checks import static_problems
 
     try:
         tree = environment().parse(source)

@@ -8,17 +8,16 @@ Every failure becomes one CadenceError naming the server and what to fix.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterator
 
-from cadence.channels.inbox import BODY_LIMIT
+from cadence.channels.messages import BODY_LIMIT
+from cadence.channels.servers import KEYRING_SERVICE, password, port_and_timeout
 from cadence.errors import CadenceError
 
 PASSWORD_ENV = "CADENCE_IMAP_PASSWORD"
-KEYRING_SERVICE = "cadence"
 TLS_MODES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 DEFAULT_TIMEOUT = 30.0
@@ -49,18 +48,9 @@ class Account:
         tls = values.get("imap_tls", "ssl").strip().lower() or "ssl"
         if tls not in TLS_MODES:
             raise CadenceError(f"imap_tls {tls!r} is not ssl, starttls or none: run `cadence me set imap_tls ssl`")
-        port_text = values.get("imap_port", "").strip()
-        if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
-            raise CadenceError(f"imap_port {port_text!r} is not a port number: run `cadence me set imap_port 993`")
-        timeout_text = values.get("imap_timeout", "").strip()
-        try:
-            timeout = float(timeout_text) if timeout_text else DEFAULT_TIMEOUT
-        except ValueError:
-            timeout = -1.0
-        if not 0 < timeout <= 600:
-            raise CadenceError(f"imap_timeout {timeout_text!r} is not a number of seconds between 0 and 600")
+        port, timeout = port_and_timeout(values, "imap", tls, DEFAULT_PORTS, 993, DEFAULT_TIMEOUT)
         folders = tuple(f.strip() for f in values.get("imap_folders", "INBOX").split(",") if f.strip()) or ("INBOX",)
-        return cls(host=host, port=int(port_text) if port_text else DEFAULT_PORTS[tls], tls=tls, user=user, folders=folders, timeout=timeout)
+        return cls(host=host, port=port, tls=tls, user=user, folders=folders, timeout=timeout)
 
     @property
     def where(self) -> str:
@@ -69,17 +59,7 @@ class Account:
 
 def imap_password(user: str) -> str | None:
     """$CADENCE_IMAP_PASSWORD, else the keyring entry (service `cadence`, the user), else None."""
-    secret = os.environ.get(PASSWORD_ENV)
-    if secret:
-        return secret
-    try:
-        import keyring
-    except ImportError:
-        return None
-    try:
-        return keyring.get_password(KEYRING_SERVICE, user)
-    except Exception:  # noqa: BLE001 - no usable keyring backend is the same as no password
-        return None
+    return password(PASSWORD_ENV, user)
 
 
 class Mailbox:

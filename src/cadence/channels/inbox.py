@@ -7,24 +7,21 @@ bounce (a delivery status notification, RFC 3464, or a common non-standard
 one: Postfix, Exim, Gmail, Exchange), an automatic reply (RFC 3834
 `Auto-Submitted`, `X-Autoreply`, out-of-office subjects in English, German,
 French and Spanish, with the return date when the text gives one), or nothing
-cadence knows. See docs/inbox.md.
+cadence knows. See docs/inbox.md. Reading a message's fields is in
+cadence.channels.messages, telling and reading a bounce in cadence.channels.bounces.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from email import policy
-from email.message import EmailMessage, Message
-from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
-from typing import Callable, Iterable
+from email.message import Message
+from typing import Callable
 
-# How much of a message is read beyond its header: a bounce, a reply's first lines or an
-# out-of-office text are all near the top; a 20 MB attachment is never read whole.
-BODY_LIMIT = 256 * 1024
+from cadence.channels.bounces import Bounce, read_bounce
+from cadence.channels.messages import body_text, header_text, message_date, message_ids, message_key, sender_address
+
 
 REPLY = "reply"
 BOUNCE = "bounce"
@@ -62,238 +59,6 @@ class Known:
     def by_address(self, address: str) -> int | None:
         key = self.email_key(address) if address else ""
         return self.emails.get(key) if key else None
-
-
-# ------------------------------------------------------------------ parsing
-
-
-def parse(raw: bytes) -> EmailMessage:
-    """The message, header and at most BODY_LIMIT bytes of body; never raises on malformed MIME."""
-    if len(raw) > BODY_LIMIT:
-        raw = raw[:BODY_LIMIT]
-    return BytesParser(policy=policy.default).parsebytes(raw)
-
-
-def header_text(msg: Message, name: str) -> str:
-    """A header as text; '' when missing or unreadable (a malformed encoded word is never fatal)."""
-    try:
-        value = msg.get(name)
-    except Exception:  # noqa: BLE001 - the email package raises many kinds on broken headers
-        return ""
-    if value is None:
-        return ""
-    try:
-        return " ".join(str(value).split())
-    except Exception:  # noqa: BLE001
-        return ""
-
-
-def message_key(msg: Message) -> str:
-    """The message's Message-ID, or a stable stand-in made from its header when it has none."""
-    found = message_ids(header_text(msg, "Message-ID"))
-    if found:
-        return found[0]
-    digest = hashlib.sha1()
-    for name in ("From", "To", "Date", "Subject"):
-        digest.update(header_text(msg, name).encode("utf-8", "replace") + b"\0")
-    return f"<{digest.hexdigest()}@no-message-id.cadence.invalid>"
-
-
-def message_date(msg: Message) -> datetime | None:
-    text = header_text(msg, "Date")
-    if not text:
-        return None
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def sender_address(msg: Message) -> str:
-    addresses = _addresses(header_text(msg, "From"))
-    return addresses[0] if addresses else ""
-
-
-def _addresses(text: str) -> list[str]:
-    return [addr for _name, addr in getaddresses([text]) if "@" in addr]
-
-
-def message_ids(text: str) -> list[str]:
-    """The <message-id>s written in a header's text, in order."""
-    return re.findall(r"<[^<>\s]+>", text)
-
-
-def body_text(msg: Message, limit: int = 20000) -> str:
-    """The readable text of the message (text/plain parts, else text/html with tags dropped), at most `limit` chars."""
-    chunks: list[str] = []
-    html: list[str] = []
-    for part in _walk(msg):
-        kind = part.get_content_type()
-        if kind not in ("text/plain", "text/html") or part.get_content_disposition() == "attachment":
-            continue
-        try:
-            text = part.get_content()
-        except Exception:  # noqa: BLE001 - an unknown charset or broken encoding
-            payload = part.get_payload(decode=True) or b""
-            text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
-        (chunks if kind == "text/plain" else html).append(text)
-        if sum(map(len, chunks)) > limit:
-            break
-    if not chunks and html:
-        chunks = [re.sub(r"<[^>]+>", " ", re.sub(r"(?is)<(style|script).*?</\1>", " ", h)) for h in html]
-    return "\n".join(chunks)[:limit]
-
-
-def _walk(msg: Message) -> Iterable[Message]:
-    try:
-        yield from msg.walk()
-    except Exception:  # noqa: BLE001 - a broken multipart stops the walk, not the sync
-        return
-
-
-# ------------------------------------------------------------------ bounces
-
-_BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|bounces?|mdaemon)@", re.IGNORECASE)
-_BOUNCE_SUBJECTS = re.compile(
-    r"undeliver(ed|able)|delivery status notification|mail delivery (failed|failure|subsystem)|"
-    r"returned mail|failure notice|delivery (has )?failed|nicht zustellbar|unzustellbar|"
-    r"non remis|non distribuable|no se puede entregar|no entregado|delivery delayed|warning: message",
-    re.IGNORECASE,
-)
-_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-_SMTP_CODE = re.compile(r"\b([45])[0-9]{2}[ -]")
-
-
-@dataclass
-class Bounce:
-    recipients: list[str]
-    status: str  # 5.1.1, 4.2.2 or '' when none could be read
-    hard: bool
-    diagnostic: str
-    original_ids: list[str]
-
-
-def looks_like_bounce(msg: Message) -> bool:
-    """From the header alone: a DSN, or a message from a mailer daemon with a bounce subject."""
-    if msg.get_content_type() == "multipart/report" and "delivery-status" in header_text(msg, "Content-Type").lower():
-        return True
-    if header_text(msg, "X-Failed-Recipients"):
-        return True
-    sender = sender_address(msg)
-    subject = header_text(msg, "Subject")
-    return bool(_BOUNCE_SUBJECTS.search(subject) and (not sender or _BOUNCE_SENDERS.match(sender)))
-
-
-def read_bounce(msg: Message) -> Bounce | None:
-    """The failed recipients and status of a bounce; None when the message is not one."""
-    if not looks_like_bounce(msg):
-        return None
-    recipients: list[str] = []
-    statuses: list[str] = []
-    actions: list[str] = []
-    diagnostic = ""
-    original: list[str] = []
-    for part in _walk(msg):
-        kind = part.get_content_type()
-        if kind in ("message/delivery-status", "message/global-delivery-status"):
-            for block in _status_blocks(part):
-                rcpt = block.get("final-recipient") or block.get("original-recipient") or ""
-                address = rcpt.split(";", 1)[-1].strip().strip("<>")
-                if "@" in address:
-                    recipients.append(address)
-                if block.get("status"):
-                    statuses.append(block["status"].split()[0])
-                if block.get("action"):
-                    actions.append(block["action"].lower())
-                if block.get("diagnostic-code") and not diagnostic:
-                    diagnostic = block["diagnostic-code"].split(";", 1)[-1].strip()
-        elif kind in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
-            original.extend(_original_ids(part))
-    for address in _addresses(header_text(msg, "X-Failed-Recipients")):
-        if address not in recipients:
-            recipients.append(address)
-    text = body_text(msg)
-    if not recipients:
-        recipients = _recipients_in_text(text)
-    if not statuses:
-        found = _STATUS.search(text)
-        if found:
-            statuses.append(found.group(0))
-    if not diagnostic:
-        diagnostic = _diagnostic_in_text(text)
-    if not original:
-        original = message_ids(" ".join(re.findall(r"(?im)^\s*(?:message-id|in-reply-to|references):\s*(.+)$", text)))
-    status = statuses[0] if statuses else ""
-    if status:
-        hard = status.startswith("5")
-    elif actions:
-        hard = actions[0] == "failed"
-    else:
-        code = _SMTP_CODE.search(diagnostic or text)
-        soft_words = re.search(r"delay|temporar|will (keep|continue) trying|retry|warning", header_text(msg, "Subject") + " " + text[:2000], re.IGNORECASE)
-        hard = code.group(1) == "5" if code else not soft_words
-    if actions and actions[0] in ("delayed", "relayed", "delivered", "expanded") and not status.startswith("5"):
-        hard = False
-    return Bounce(recipients=_unique(recipients), status=status, hard=hard, diagnostic=diagnostic[:200], original_ids=original)
-
-
-def _status_blocks(part: Message) -> list[dict[str, str]]:
-    """The per-recipient fields of a message/delivery-status part, lower-case names."""
-    blocks: list[dict[str, str]] = []
-    payload = part.get_payload()
-    if isinstance(payload, list):  # the email package parses it as a list of header blocks
-        for sub in payload:
-            blocks.append({k.lower(): " ".join(str(v).split()) for k, v in sub.items()})
-        return [b for b in blocks if "final-recipient" in b or "original-recipient" in b or "status" in b] or blocks
-    text = payload if isinstance(payload, str) else ""
-    for chunk in re.split(r"\n\s*\n", text):
-        fields: dict[str, str] = {}
-        for line in re.findall(r"(?m)^([A-Za-z-]+):\s*(.*)$", chunk):
-            fields[line[0].lower()] = line[1].strip()
-        if fields:
-            blocks.append(fields)
-    return blocks
-
-
-def _original_ids(part: Message) -> list[str]:
-    payload = part.get_payload()
-    if isinstance(payload, list) and payload:
-        inner = payload[0]
-        return message_ids(header_text(inner, "Message-ID"))
-    if isinstance(payload, str):
-        return message_ids(" ".join(re.findall(r"(?im)^message-id:\s*(.+)$", payload)))
-    return []
-
-
-def _recipients_in_text(text: str) -> list[str]:
-    """Failed addresses as Postfix, Exim, Gmail and Exchange write them in the body."""
-    patterns = (
-        r"<([^<>\s@]+@[^<>\s@]+)>:\s",  # Postfix: <a@b>: host ... said: 550 ...
-        r"(?m)^\s{2,}([^\s@]+@[^\s@]+)\s*$",  # Exim: the address alone, indented
-        r"(?:delivered to|wasn't delivered to|could not be delivered to|couldn't be delivered to|delivery to)\s+<?([^\s<>@]+@[^\s<>@,;]+?)>?[\s.,;:]",
-        r"(?:recipient|address)(?:\(es\))?[^:\n]{0,30}:\s*<?([^\s<>@]+@[^\s<>@,;]+)>?",
-    )
-    found: list[str] = []
-    for pattern in patterns:
-        for match in re.finditer(pattern, text, re.IGNORECASE):
-            address = match.group(1).strip(".,;:")
-            if "@" in address and address not in found:
-                found.append(address)
-        if found:
-            break
-    return found
-
-
-def _diagnostic_in_text(text: str) -> str:
-    found = re.search(r"\b[45]\d\d[ -][^\n]{0,160}", text)
-    return " ".join(found.group(0).split()) if found else ""
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 # ------------------------------------------------------------------ automatic replies
@@ -427,10 +192,7 @@ def classify(msg: Message, known: Known) -> Finding:
         if prospect is None:
             finding.why = "automatic reply from nobody known"
             return finding
-        finding.kind = OUT_OF_OFFICE
-        finding.prospect_id = prospect
-        finding.address = sender
-        finding.matched_by = "thread" if thread else "from"
+        _matched(finding, OUT_OF_OFFICE, prospect, sender, thread)
         sent = (finding.date or datetime.now(timezone.utc)).date()
         finding.until = return_date(finding.subject + "\n" + body_text(msg), sent)
         return finding
@@ -440,7 +202,12 @@ def classify(msg: Message, known: Known) -> Finding:
     if prospect is None:
         finding.why = "from nobody known"
         return finding
-    finding.kind = REPLY
+    return _matched(finding, REPLY, prospect, sender, thread)
+
+
+def _matched(finding: Finding, kind: str, prospect: int, sender: str, thread: int | None) -> Finding:
+    """The finding about `prospect`, found by the thread when `thread`, else by the sender's address."""
+    finding.kind = kind
     finding.prospect_id = prospect
     finding.address = sender
     finding.matched_by = "thread" if thread else "from"

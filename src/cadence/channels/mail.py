@@ -8,7 +8,6 @@ accepted it.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -22,12 +21,12 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from cadence.cadences.templates import render
+from cadence.channels.servers import KEYRING_SERVICE, password, port_and_timeout
 from cadence.domain.contacts import full_name
 from cadence.domain.engine import Outcome, Status
 from cadence.errors import CadenceError
 
 PASSWORD_ENV = "CADENCE_SMTP_PASSWORD"
-KEYRING_SERVICE = "cadence"
 TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 DEFAULT_TIMEOUT = 30.0
@@ -202,17 +201,7 @@ class Server:
         tls = values.get("smtp_tls", "starttls").strip().lower() or "starttls"
         if tls not in TLS_MODES:
             raise CadenceError(f"smtp_tls {tls!r} is not none, starttls or ssl: run `cadence me set smtp_tls starttls`")
-        port_text = values.get("smtp_port", "").strip()
-        if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
-            raise CadenceError(f"smtp_port {port_text!r} is not a port number: run `cadence me set smtp_port 587`")
-        timeout_text = values.get("smtp_timeout", "").strip()
-        try:
-            timeout = float(timeout_text) if timeout_text else DEFAULT_TIMEOUT
-        except ValueError:
-            timeout = -1.0
-        if not 0 < timeout <= 600:
-            raise CadenceError(f"smtp_timeout {timeout_text!r} is not a number of seconds between 0 and 600")
-        port = int(port_text) if port_text else DEFAULT_PORTS[tls]
+        port, timeout = port_and_timeout(values, "smtp", tls, DEFAULT_PORTS, 587, DEFAULT_TIMEOUT)
         return cls(host=host, port=port, tls=tls, user=values.get("smtp_user", "").strip(), timeout=timeout)
 
     @property
@@ -222,17 +211,7 @@ class Server:
 
 def smtp_password(user: str) -> str | None:
     """The SMTP password: $CADENCE_SMTP_PASSWORD, else the keyring entry (service `cadence`, the user), else None."""
-    secret = os.environ.get(PASSWORD_ENV)
-    if secret:
-        return secret
-    try:
-        import keyring
-    except ImportError:
-        return None
-    try:
-        return keyring.get_password(KEYRING_SERVICE, user)
-    except Exception:  # noqa: BLE001 - no usable keyring backend is the same as no password
-        return None
+    return password(PASSWORD_ENV, user)
 
 
 class ServerError(CadenceError):

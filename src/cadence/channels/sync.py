@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from cadence.channels import inbox
+from cadence.channels import bounces, inbox, messages
 from cadence.errors import CadenceError
 
 CHECKPOINT_EVERY = 100  # messages between two saves of an IMAP folder's last UID
@@ -177,16 +177,16 @@ class Syncer:
 
     def _one(self, folder: str, uid: int, header: bytes, whole: Callable[[], bytes], since: date | None) -> None:
         try:
-            head = inbox.parse(header + b"\r\n\r\n")
+            head = messages.parse(header + b"\r\n\r\n")
             if since is not None:
-                when = inbox.message_date(head)
+                when = messages.message_date(head)
                 if when is not None and when.date() < since:
                     self.summary.ignored += 1
                     return
             if not self._worth_reading(head):
                 self.summary.ignored += 1
                 return
-            finding = inbox.classify(inbox.parse(whole()), self.known)
+            finding = inbox.classify(messages.parse(whole()), self.known)
         except CadenceError:
             raise
         except Exception as exc:  # noqa: BLE001 - one unreadable message never stops the sync
@@ -200,12 +200,12 @@ class Syncer:
 
     def _worth_reading(self, head) -> bool:
         """From the header alone: could this message concern a prospect? Most mail is read no further."""
-        sender = inbox.sender_address(head)
+        sender = messages.sender_address(head)
         if sender and self.known.email_key(sender) in self.known.mine:
             return False
-        if self.known.by_address(sender) is not None or inbox.looks_like_bounce(head):
+        if self.known.by_address(sender) is not None or bounces.looks_like_bounce(head):
             return True
-        ids = inbox.message_ids(inbox.header_text(head, "In-Reply-To") + " " + inbox.header_text(head, "References"))
+        ids = messages.message_ids(messages.header_text(head, "In-Reply-To") + " " + messages.header_text(head, "References"))
         return any(i in self.known.threads for i in ids)
 
     # ------------------------------------------------ acting

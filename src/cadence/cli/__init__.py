@@ -57,7 +57,7 @@ def _without_secrets(message: str, ctx) -> str:
     """The message with any password of the database URL (--db or CADENCE_DB) taken out."""
     import os
 
-    from cadence.store.db import hide_secrets
+    from cadence.store.address import hide_secrets
 
     option = (ctx.obj or {}).get("db") if isinstance(ctx.obj, dict) else None
     for raw in (option, os.environ.get("CADENCE_DB")):
@@ -73,7 +73,7 @@ def _database_failure(exc: Exception, ctx) -> str:
     try:
         from pathlib import Path
 
-        from cadence.store.db import parse_url, resolve_url, sqlite_error
+        from cadence.store.address import parse_url, resolve_url, sqlite_error
 
         url = parse_url(resolve_url((ctx.obj or {}).get("db")))
         if url.get_backend_name() == "sqlite" and url.database:
@@ -81,7 +81,7 @@ def _database_failure(exc: Exception, ctx) -> str:
     except CadenceError:
         pass
     if "lock timeout" in message:  # PostgreSQL: another rep's transaction held the same prospect
-        from cadence.store.db import busy_timeout
+        from cadence.store.address import busy_timeout
 
         return (
             f"another cadence kept the same prospect busy for {busy_timeout():g} s: "

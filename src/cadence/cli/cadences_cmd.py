@@ -119,7 +119,7 @@ def validate(
 
 def _warn_orphans(ctx: typer.Context) -> None:
     """Warn (on stderr) about cadences with prospects in play but no file; skipped when there is no database yet."""
-    from cadence.store.db import resolve_url
+    from cadence.store.address import resolve_url
     from cadence.pipeline.versions import orphans
 
     root = ctx.find_root()

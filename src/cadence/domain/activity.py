@@ -13,7 +13,7 @@ goal_meetings_week per week, Monday to Sunday. 0 or unset means no goal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 

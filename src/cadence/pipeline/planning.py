@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Callable
 
-from cadence.domain import engine
+from cadence.domain import pausing
 from cadence.domain.contacts import full_name
 from cadence.domain.engine import State, Status
 from cadence.errors import CadenceError
@@ -35,17 +35,17 @@ def _change(pipe, ref: str, change: Callable[[Any, Any, State, str], State]) -> 
 
 def pause(pipe, ref: str, on: date) -> dict[str, Any]:
     """Take a prospect off the list until resumed."""
-    return _change(pipe, ref, lambda plan, row, state, who: engine.pause(state, on, who))
+    return _change(pipe, ref, lambda plan, row, state, who: pausing.pause(state, on, who))
 
 
 def resume(pipe, ref: str, on: date) -> dict[str, Any]:
     """Put a paused prospect back; their cadence dates move on by the days paused."""
-    return _change(pipe, ref, lambda plan, row, state, who: engine.resume(pipe.calendar_for(plan), state, on, who))
+    return _change(pipe, ref, lambda plan, row, state, who: pausing.resume(pipe.calendar_for(plan), state, on, who))
 
 
 def snooze(pipe, ref: str, until: date, on: date) -> dict[str, Any]:
     """Put a prospect off until a day of your choosing (not counted as their postponement)."""
-    return _change(pipe, ref, lambda plan, row, state, who: engine.snooze(state, until, on, who))
+    return _change(pipe, ref, lambda plan, row, state, who: pausing.snooze(state, until, on, who))
 
 
 def enroll(pipe, ref: str, cadence: str, start: date, force: bool = False) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def enroll(pipe, ref: str, cadence: str, start: date, force: bool = False) -> di
     plan = pipe.cadence(cadence)
 
     def change(_old_plan, row, state, who):
-        fresh = engine.reenroll(plan, pipe.calendar_for(plan), state, start, force, who)
+        fresh = pausing.reenroll(plan, pipe.calendar_for(plan), state, start, force, who)
         pipe.pin_version(row, plan)  # the version of the file they start on
         return fresh
 
