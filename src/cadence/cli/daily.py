@@ -135,9 +135,9 @@ def today(
 
         sys.stdout.write(lines(capped.items, shown_day))
     else:
-        from cadence.views import daily as output  # rich, only for people
+        from cadence.views.today import today as view  # plain writes, no rich Console: see the module
 
-        output.today(capped.items, shown_day)
+        view(capped.items, shown_day)
 
 
 def log(
