@@ -118,7 +118,7 @@ def today(
     day = the_day(pipe, date, at)
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)
-    capped = pipe.today_capped(instant, day, max_calls)
+    capped = pipe.today_capped(instant, day, max_calls, texts=not brief or json_out)  # --brief shows no script
     for notice in pipe.versions.notices.values():
         typer.echo(notice, err=True)
     if capped.deferred:
