@@ -73,6 +73,6 @@ def test_brief_renders_no_script(cli, monkeypatch):
     real = reading.render
     monkeypatch.setattr(reading, "render", lambda source, context: rendered.append(source) or real(source, context))
     brief = cli("today", "--date", "2026-11-30", "--brief")
-    assert "#1 Ann Lee" in brief.stdout and rendered == []
+    assert "#1  Ann Lee  1/5  call" in brief.stdout and rendered == []
     full = cli("today", "--date", "2026-11-30")
     assert "Say:" in full.stdout and rendered != []
