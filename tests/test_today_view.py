@@ -76,3 +76,31 @@ def test_brief_renders_no_script(cli, monkeypatch):
     assert "#1  Ann Lee  1/5  call" in brief.stdout and rendered == []
     full = cli("today", "--date", "2026-11-30")
     assert "Say:" in full.stdout and rendered != []
+
+
+def timeline_view(notes: list[str]) -> dict:
+    touches = [{"at": "2026-11-0%dT10:00:00+00:00" % (n + 1), "on": "2026-11-0%d" % (n + 1), "step": n + 1 if n < 3 else None,
+                "type": "call" if n < 3 else None, "outcome": "no-answer", "note": note, "after_fire": n == 2, "forced": n == 3}
+               for n, note in enumerate(notes)]
+    return {"id": 4, "name": "Zoë [b]Kim[/b]", "title": "", "company": "Acme", "phone": "+12125550134", "email": "", "timezone": "",
+            "status": "active", "cadence": "five-touch-fire", "attempts": 4, "next_step": 2, "steps": 5, "next_type": "call",
+            "next_due": "2026-12-01", "fired_on": None, "fields": {"industry": "saas"}, "changes": [], "touches": touches}
+
+
+@pytest.mark.parametrize("notes", [["", "asked for pricing", "漢字 wide", "\x1b[2J"], [], ["n" * 90, "", "", ""], ["two\nlines", "", "", ""]])
+@pytest.mark.parametrize("width", [40, 100])
+def test_plain_show_prints_what_rich_printed(notes, width, monkeypatch):
+    from cadence.views import show
+
+    rich_out = io.StringIO()
+    monkeypatch.setattr(daily, "console", Console(file=rich_out, width=width, highlight=False, color_system=None))
+    view = timeline_view(notes)
+    daily.prospect(view)
+    expected = rich_out.getvalue()
+    rich_out.seek(0)
+    rich_out.truncate()
+    ours = io.StringIO()
+    show.prospect(view, plain.Screen(ours, width, styled=False))
+    assert ours.getvalue() + rich_out.getvalue() == expected  # written by one of the two, never both
+    fits = not notes or width == 100 and not any("\n" in n or len(n) > 60 for n in notes)
+    assert bool(ours.getvalue()) == fits

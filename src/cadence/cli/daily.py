@@ -191,9 +191,9 @@ def show(
     if json_out:
         print_json(view)
     else:
-        from cadence.views import daily as output
+        from cadence.views.show import prospect  # plain writes; rich only for a timeline that must wrap
 
-        output.prospect(view)
+        prospect(view)
 
 
 def register(app: typer.Typer) -> None:
