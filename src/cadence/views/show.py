@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from cadence.views.terminal import visible
 from cadence.views.text import plural
-from cadence.views.today import Screen, Span, _cells
+from cadence.views.today import Screen, Span, cells
 
 COLUMNS = ("day", "step", "type", "outcome", "note")
 
@@ -30,12 +30,12 @@ def table(cells: list[tuple[str, ...]], screen: Screen) -> list[list[Span]] | No
     """The timeline as rich draws it, or None when rich would lay it out otherwise."""
     if screen.rule_char != "─":
         return None
-    widths = [_cells(c) for c in COLUMNS]
+    widths = [cells(c) for c in COLUMNS]
     for row in cells:
         for n, cell in enumerate(row):
             if "\n" in cell or "\t" in cell:
                 return None
-            size = _cells(cell)
+            size = cells(cell)
             if size > widths[n]:
                 widths[n] = size
     if sum(widths) + 3 * (len(widths) - 1) > screen.width:
@@ -46,7 +46,7 @@ def table(cells: list[tuple[str, ...]], screen: Screen) -> list[list[Span]] | No
         for n, (value, width) in enumerate(zip(values, widths)):
             if n:
                 spans.append(Span(f" {bar} "))
-            spans.append(Span(value + " " * (width - _cells(value)), style))
+            spans.append(Span(value + " " * (width - cells(value)), style))
         return spans
 
     rule = "╇".join("━" * (w + (1 if n in (0, len(widths) - 1) else 2)) for n, w in enumerate(widths))

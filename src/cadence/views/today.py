@@ -110,7 +110,7 @@ def _width(env: os._Environ | dict, dumb: bool) -> int:
     return width or 80
 
 
-def _cells(text: str) -> int:
+def cells(text: str) -> int:
     if text.isascii():
         return len(text)
     from rich.cells import cell_len
@@ -124,7 +124,7 @@ def wrap(line: Line, width: int) -> list[Line]:
     if "\t" in text:
         line = [span._replace(text=span.text.expandtabs(8)) for span in line]
         text = "".join(span.text for span in line)
-    if _cells(text) <= width:
+    if cells(text) <= width:
         return [line]
     from rich._wrap import divide_line
 
@@ -138,9 +138,9 @@ def wrap(line: Line, width: int) -> list[Line]:
             if low < high:
                 piece.append(span._replace(text=span.text[low - at: high - at]))
             at += len(span.text)
-        while piece and _cells("".join(s.text for s in piece)) > width and piece[-1].text != piece[-1].text.rstrip():
+        while piece and cells("".join(s.text for s in piece)) > width and piece[-1].text != piece[-1].text.rstrip():
             last = piece[-1]  # whitespace past the width goes, as rich's rstrip_end does
-            excess = _cells("".join(s.text for s in piece)) - width
+            excess = cells("".join(s.text for s in piece)) - width
             kept = last.text[: max(len(last.text.rstrip()), len(last.text) - excess)]
             piece[-1] = last._replace(text=kept)
         pieces.append(piece)
@@ -149,7 +149,7 @@ def wrap(line: Line, width: int) -> list[Line]:
 
 def rule(title: str, screen: Screen) -> Line:
     """rich's `Console.rule(title, align="left")`: the title, a space, then the line to the width."""
-    fill = screen.width - _cells(title) - 1
+    fill = screen.width - cells(title) - 1
     return [Span(title, "bold"), Span(" "), Span(screen.rule_char * fill, "rule")] if fill > 0 else [Span(title, "bold")]
 
 
