@@ -26,12 +26,12 @@ def rows(view: dict) -> list[tuple[str, ...]]:
     return out
 
 
-def table(cells: list[tuple[str, ...]], screen: Screen) -> list[list[Span]] | None:
+def table(body: list[tuple[str, ...]], screen: Screen) -> list[list[Span]] | None:
     """The timeline as rich draws it, or None when rich would lay it out otherwise."""
     if screen.rule_char != "─":
         return None
     widths = [cells(c) for c in COLUMNS]
-    for row in cells:
+    for row in body:
         for n, cell in enumerate(row):
             if "\n" in cell or "\t" in cell:
                 return None
@@ -50,7 +50,7 @@ def table(cells: list[tuple[str, ...]], screen: Screen) -> list[list[Span]] | No
         return spans
 
     rule = "╇".join("━" * (w + (1 if n in (0, len(widths) - 1) else 2)) for n, w in enumerate(widths))
-    return [line(COLUMNS, "┃", "bold"), [Span(rule)], *(line(row, "│") for row in cells)]
+    return [line(COLUMNS, "┃", "bold"), [Span(rule)], *(line(row, "│") for row in body)]
 
 
 def prospect(view: dict, screen: Screen | None = None) -> None:
