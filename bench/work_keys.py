@@ -7,8 +7,9 @@ Spawns `cadence work --date DAY` on a 100 x 40 pty (the synthetic database of
 bench/synth.py, copied first), waits for the first card, then for each item
 sends one key and times until the next card's marker ("N of TOTAL" in its
 rule) has arrived on the terminal. The key is `s` (skip: no write) by default;
-with `--key n` (no-answer) the note prompt is answered with Enter as well and
-the time runs from the key to the next card, the database write included.
+with `--key log` each item gets its own "nobody answered" key (n, e or t, as
+its legend offers), the note prompt is answered with Enter as well, and the
+time runs from the key to the next card, the database write included.
 Prints the median and 95th percentile over all keys and over the keys around
 item --around (the 300th item by default: the list is drawn 300 items long).
 """
@@ -41,25 +42,25 @@ class Terminal:
         os.close(slave)
         self.seen = b""
 
-    def wait_for(self, pattern: bytes, timeout: float = 30.0) -> bool:
-        """Read until `pattern` (a regex) appears in what arrived since the last match."""
+    def wait_for(self, pattern: bytes, timeout: float = 30.0) -> bytes | None:
+        """Read until `pattern` (a regex) appears in what arrived since the last match; what came up to it."""
         end = time.perf_counter() + timeout
         while True:
             match = re.search(pattern, self.seen)
             if match:
-                self.seen = self.seen[match.end():]
-                return True
+                got, self.seen = self.seen[: match.end()], self.seen[match.end():]
+                return got
             left = end - time.perf_counter()
             if left <= 0:
-                return False
+                return None
             ready, _, _ = select.select([self.master], [], [], left)
             if ready:
                 try:
                     chunk = os.read(self.master, 65536)
                 except OSError:
-                    return False
+                    return None
                 if not chunk:
-                    return False
+                    return None
                 self.seen += chunk
 
     def send(self, text: str) -> None:
@@ -93,7 +94,7 @@ def marker(n: int, total: int) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--key", default="s", help="the key sent for each item: s (skip) or an outcome key such as n")
+    parser.add_argument("--key", default="s", help="the key sent for each item: s (skip), or log (each item's no-answer, sent or done)")
     parser.add_argument("--around", type=int, default=300, help="also report the ten keys before this item")
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--cadence", default=str(Path(sys.executable).with_name("cadence")))
@@ -108,19 +109,22 @@ def main() -> None:
         term = Terminal([args.cadence, "--db", str(copy), "work", "--date", DAY.isoformat()], terminal_env(env))
         try:
             total = db["due"]  # every item due is on the session's list (no call cap in the bench's profile)
-            if not (term.wait_for(marker(1, total)) and term.wait_for(LEGEND)):
+            if not (term.wait_for(marker(1, total)) and (card := term.wait_for(LEGEND))):
                 sys.exit("no first card:\n" + term.seen.decode(errors="replace")[-2000:])
             latencies: list[float] = []
             for n in range(2, total + 1):
                 if not term.raw():
                     sys.exit(f"item {n - 1}: the session never waited for a key")
+                key = args.key
+                if key == "log":  # the item's own "nobody answered": no-answer, sent or done, as its legend offers
+                    key = next(k for k, word in (("n", b"n=no-answer"), ("e", b"e=sent"), ("t", b"t=done"), ("s", b"")) if word in card)
                 start = time.perf_counter()
-                term.send(args.key)
-                if args.key != "s":
+                term.send(key)
+                if key != "s":
                     if not term.wait_for(rb"note \(Enter for none\): "):
                         sys.exit(f"no note prompt at item {n - 1}:\n" + term.seen.decode(errors="replace")[-2000:])
                     term.send("\r")
-                if not (term.wait_for(marker(n, total)) and term.wait_for(LEGEND)):
+                if not (term.wait_for(marker(n, total)) and (card := term.wait_for(LEGEND))):
                     sys.exit(f"no card {n} of {total}:\n" + repr(term.seen[:400]))
                 latencies.append(time.perf_counter() - start)
         finally:
