@@ -56,6 +56,7 @@ class Case:
     ratios: list[float] = field(default_factory=list)  # to the stack floor run just before it, round by round
     peak_mb: float = 0.0
     note: str = ""
+    output: str = "null"  # where stdout goes: "null" (/dev/null), "pipe" (read and dropped), "pty" (a terminal, 100 columns)
 
     @property
     def median(self) -> float:
@@ -66,12 +67,61 @@ class Case:
         return statistics.median(self.ratios) if self.ratios else None
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
-    """Wall time, CPU time, peak memory (MB), exit code and stderr of one process."""
+def pty_pair(columns: int = 100, rows: int = 40) -> tuple[int, int]:
+    """A pseudo-terminal (master, slave) of `columns` x `rows`."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    return master, slave
+
+
+def drain(fd: int) -> int:
+    """Read `fd` to its end (a pipe closed, or a pty whose other side is closed); the bytes read."""
+    total = 0
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the pty's other side is gone
+            break
+        if not chunk:
+            break
+        total += len(chunk)
+    return total
+
+
+def terminal_env(env: dict[str, str]) -> dict[str, str]:
+    """A colour terminal's environment: what a salesperson's shell has."""
+    return {**{k: v for k, v in env.items() if k != "NO_COLOR"}, "TERM": "xterm-256color"}
+
+
+def timed(argv: list[str], env: dict[str, str], output: str = "null") -> tuple[float, float, float, int, str]:
+    """Wall time, CPU time, peak memory (MB), exit code and stderr of one process, its stdout drained to the end."""
+    import threading
+
     start = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    reader = None
+    if output == "null":
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elif output == "pipe":
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        reader = threading.Thread(target=drain, args=(process.stdout.fileno(),))
+    else:
+        master, slave = pty_pair()
+        process = subprocess.Popen(argv, env=terminal_env(env), stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        reader = threading.Thread(target=lambda: (drain(master), os.close(master)))
+    if reader:
+        reader.start()
     _, status, usage = os.wait4(process.pid, 0)
+    if reader:
+        reader.join()  # the time includes the reader taking the last bytes, as a terminal does
     elapsed = time.perf_counter() - start
+    if output == "pipe":
+        process.stdout.close()
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
     process.stderr.close()
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -142,6 +192,14 @@ def cases(python: str, cadence: str, dbs: dict[str, dict], env: dict[str, str], 
         db = summary["path"]
         out.append(Case(f"today {size}", [cadence, "--db", db, "today", "--date", day, "--json"],
                         target="1.3x" if size == "10k" else "2x", db=size, expect=json_list(min(100, summary["due"]))))
+        # What people look at: the terminal view into a pipe and on a terminal, the brief list, a long history.
+        view = [cadence, "--db", db, "today", "--date", day]
+        out.append(Case(f"today view pipe {size}", view, target="1.3x", db=size, output="pipe"))
+        out.append(Case(f"today view pty {size}", view, target="1.3x", db=size, output="pty"))
+        out.append(Case(f"today brief {size}", view + ["--brief"], target="1.2x", db=size, output="pty"))
+        for long in summary.get("long_haul", []):
+            out.append(Case(f"show {long['touches']} touches {size}", [cadence, "--db", db, "show", str(long["id"])],
+                            target="1.3x", db=size, output="pty"))
         prospect = str(summary["log_ids"][0])
         out.append(Case(f"log {size}", [cadence, "--db", "{db}", "log", prospect, "no-answer", "--at", f"{day}T10:00", "--json"],
                         target="1.2x", db=size, fresh_copy=True))
@@ -150,6 +208,7 @@ def cases(python: str, cadence: str, dbs: dict[str, dict], env: dict[str, str], 
                                                     "--at", f"{day}T10:00", "--json"], target="1.2x", db=size, fresh_copy=True))
         if stats:
             out.append(Case(f"stats {size}", [cadence, "--db", db, "stats", "--json"], target="3x", db=size))
+            out.append(Case(f"stats view {size}", [cadence, "--db", db, "stats"], target="3x", db=size, output="pty"))
         if listing:  # `list` reads the whole pipeline, not one day: held to `today`'s target
             target = "1.3x" if size == "10k" else "2x"
             out.append(Case(f"list engaged {size}", [cadence, "--db", db, "list", "--status", "engaged", "--json"], target=target, db=size))
@@ -184,7 +243,7 @@ def run(selected: list[Case], runs: int, env: dict[str, str], work: Path, dbs: d
     floor = next(c for c in selected if c.argv[-1] == STACK)
 
     def measure(case: Case, round_: int) -> float:
-        elapsed, cpu, peak, code, stderr = timed(argv_for(case), env)
+        elapsed, cpu, peak, code, stderr = timed(argv_for(case), env, case.output)
         if code != 0:
             sys.exit(f"{case.name} failed in round {round_ + 1}:\n{stderr}")
         case.times.append(elapsed)

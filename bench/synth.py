@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-GENERATOR = 6  # bump when the data changes shape, so cached databases are rebuilt
+GENERATOR = 7  # bump when the data changes shape, so cached databases are rebuilt
 BASE_START = date(2020, 1, 6)  # a Monday; histories are simulated from here, then moved
 CADENCES = (("five-touch-fire", 40), ("stop-chasing", 20), ("three-voicemails", 20), ("long-haul-breakup", 20))
 FIRST = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kofi", "Lena", "Mateo",
@@ -81,8 +81,12 @@ class Simulator:
                           (O.MEETING, 1.5), (O.NOT_INTERESTED, 2.5), (O.BAD_NUMBER, 0.6), (O.DISQUALIFIED, 0.6),
                           (O.DO_NOT_CONTACT, 0.3)))
 
-    def play(self, rng: random.Random, start: date, target: int) -> Played:
-        """A history of about `target` touches from `start`, the salesperson working each item on time or late."""
+    def play(self, rng: random.Random, start: date, target: int, stubborn: bool = False) -> Played:
+        """A history of about `target` touches from `start`, the salesperson working each item on time or late.
+
+        `stubborn`: a long-haul prospect, recycled and re-enrolled for years until `target` touches
+        (never do-not-contact nor a bad number, never dropped).
+        """
         from cadence.domain import pausing
 
         e, O, S = self.engine, self.engine.Outcome, self.engine.Status
@@ -97,7 +101,7 @@ class Simulator:
                 if state.status == S.FIRED and rng.random() < 0.35:
                     on = calendar.roll_forward(last + timedelta(days=rng.randint(3, 120)))
                     outcome, kind = O.REPLIED, "reply"
-                elif state.status in (S.DO_NOT_CONTACT, S.NEEDS_FIX) or rng.random() < 0.1:
+                elif state.status in (S.DO_NOT_CONTACT, S.NEEDS_FIX) or (rng.random() < 0.1 and not stubborn):
                     break
                 else:  # someone picks the file up again months later, perhaps with another cadence
                     name = pick(rng, CADENCES)
@@ -110,6 +114,8 @@ class Simulator:
                 on = calendar.roll_forward(state.due_on + timedelta(days=delay))
                 channel = plan.steps[state.step - 1].channel if kind not in ("callback", "recycle") and state.step else "phone"
                 outcome = self.outcome(rng, "email" if channel == "email" else kind)
+                while stubborn and outcome in (O.DO_NOT_CONTACT, O.BAD_NUMBER, O.BOUNCED):
+                    outcome = self.outcome(rng, "email" if channel == "email" else kind)
             callback_on = None
             if outcome == O.CALLBACK:
                 callback_on = on + timedelta(days=rng.randint(5, 45))
@@ -166,7 +172,7 @@ def place(played: Played, day: date, rng: random.Random, want: str) -> Played | 
     return moved(played, rng.randint(low, min(high, low + 8)))
 
 
-def build(prospects: int, touches: int, day: date, due_target: int, out: Path, seed: int) -> dict:
+def build(prospects: int, touches: int, day: date, due_target: int, out: Path, seed: int, long_haul: tuple[int, ...] = ()) -> dict:
     from sqlalchemy import insert, text
 
     from cadence.pipeline import versions
@@ -189,6 +195,7 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
     touch_rows: list[dict] = []
     due_today: list[tuple[int, str]] = []
     names: Counter[str] = Counter()
+    long_ids: list[tuple[int, int]] = []
     columns = [c.name for c in Prospect.__table__.columns if c.name != "id"]
 
     with pipe.writing() as session:
@@ -198,8 +205,9 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
         for i in range(prospects):
             rng = random.Random(seed * 1_000_003 + i)
             left = prospects - i
-            target = max(0, round((touches - made_touches) / left + rng.uniform(-ratio, ratio) * 0.9))
-            played = sim.play(rng, BASE_START + timedelta(weeks=rng.randint(0, 100)), target)
+            stubborn = i < len(long_haul)  # the first prospects are the long-haul ones
+            target = long_haul[i] if stubborn else max(0, round((touches - made_touches) / left + rng.uniform(-ratio, ratio) * 0.9))
+            played = sim.play(rng, BASE_START + timedelta(weeks=rng.randint(0, 100)), target, stubborn)
             placed = None
             if played.state.due_on is not None:
                 open_seen += 1
@@ -215,7 +223,7 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
                         break
                     placed = place(played, day, rng, "future")
                     if placed is None:  # the gap is too short to straddle the day: play another history
-                        played = sim.play(rng, BASE_START + timedelta(weeks=rng.randint(0, 100)), target)
+                        played = sim.play(rng, BASE_START + timedelta(weeks=rng.randint(0, 100)), target, stubborn)
                         if played.state.due_on is None:
                             placed = place(played, day, rng, "closed")
                 if placed is None:
@@ -257,6 +265,8 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
             values["id"] = prospect_id
             prospect_rows.append(values)
             made_touches += len(placed.touches)
+            if stubborn:
+                long_ids.append((prospect_id, len(placed.touches)))
             state = placed.state
             if state.due_on == day and state.status == Status.ACTIVE and row.phone:
                 due_today.append((prospect_id, f"{first} {last}"))
@@ -292,6 +302,7 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
         "status": status,
         "log_ids": [pid for pid, _ in due_today[:50]],
         "log_names": [name for _, name in due_today if names[name] == 1][:20],
+        "long_haul": [{"id": pid, "touches": count} for pid, count in long_ids],
     }
 
 
@@ -304,11 +315,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--rebuild", action="store_true", help="build even when a cached database fits")
+    parser.add_argument("--long-haul", default="500,3000", metavar="N,N,...",
+                        help="touch counts of long-haul prospects (ids 1, 2, ...): recycled and re-enrolled for years")
     args = parser.parse_args()
     from cadence.store.db import HEAD
 
     summary_path = Path(str(args.out) + ".json")
-    key = {"generator": GENERATOR, "schema": HEAD, "seed": args.seed, "day": args.day.isoformat(), "prospects": args.prospects}
+    long_haul = tuple(int(n) for n in args.long_haul.split(",") if n.strip())
+    key = {"generator": GENERATOR, "schema": HEAD, "seed": args.seed, "day": args.day.isoformat(), "prospects": args.prospects,
+           "long_haul_wanted": list(long_haul)}
     if not args.rebuild and args.out.exists() and summary_path.exists():
         summary = json.loads(summary_path.read_text())
         if all(summary.get(k) == v for k, v in key.items()):
@@ -316,7 +331,8 @@ def main() -> None:
             return
     args.out.parent.mkdir(parents=True, exist_ok=True)
     started = datetime.now()
-    summary = build(args.prospects, args.touches, args.day, args.due, args.out, args.seed)
+    summary = build(args.prospects, args.touches, args.day, args.due, args.out, args.seed, long_haul)
+    summary["long_haul_wanted"] = list(long_haul)
     summary["build_seconds"] = round((datetime.now() - started).total_seconds(), 1)
     summary_path.write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary))

@@ -124,7 +124,7 @@ def today(
     day = the_day(pipe, date, at)
     instant = clock(at, day)
     shown_day = day or pipe.profile.local_day(instant)
-    capped = pipe.today_capped(instant, day, max_calls)
+    capped = pipe.today_capped(instant, day, max_calls, texts=not brief or json_out)  # --brief shows no script
     if order == "best":
         from cadence.domain.hours import MIN_HISTORY
         from cadence.pipeline.hours import best_first
@@ -149,9 +149,9 @@ def today(
 
         sys.stdout.write(lines(capped.items, shown_day))
     else:
-        from cadence.views import daily as output  # rich, only for people
+        from cadence.views.today import today as view  # plain writes, no rich Console: see the module
 
-        output.today(capped.items, shown_day)
+        view(capped.items, shown_day)
 
 
 def show_goals(pipe, instant, day) -> None:
@@ -217,9 +217,9 @@ def show(
     if json_out:
         print_json(view)
     else:
-        from cadence.views import daily as output
+        from cadence.views.show import prospect  # plain writes; rich only for a timeline that must wrap
 
-        output.prospect(view)
+        prospect(view)
 
 
 def register(app: typer.Typer) -> None:

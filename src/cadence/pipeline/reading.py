@@ -61,23 +61,27 @@ class Item:
 class ReadSide(Base):
     """What the pipeline shows: nothing here writes."""
 
-    def today(self, now: datetime, on: date | None = None) -> list[Item]:
-        """Everything due on `on` (default: the salesperson's day at `now`), overdue first."""
+    def today(self, now: datetime, on: date | None = None, texts: bool = True) -> list[Item]:
+        """Everything due on `on` (default: the salesperson's day at `now`), overdue first.
+
+        `texts=False` leaves scripts, subjects and voicemails unrendered (empty), for views that never show them.
+        """
         day = on or self.profile.local_day(now)
         with self.reading() as session:
             rows = queries.due(session, day, self.scope)
             callbacks = [r.id for r in rows if r.status != Status.ACTIVE.value]
             notes = queries.last_notes(session, callbacks)
-        items = [self.item(row, day, now, notes.get(row.id, "")) for row in rows]
+        items = [self.item(row, day, now, notes.get(row.id, ""), texts) for row in rows]
         return worklist.order([item for item in items if item is not None], self.profile.aware(now))
 
-    def today_capped(self, now: datetime, on: date | None = None, max_calls: int | None = None) -> worklist.Capped:
+    def today_capped(self, now: datetime, on: date | None = None, max_calls: int | None = None,
+                     texts: bool = True) -> worklist.Capped:
         """The day's list with calls capped at `max_calls` (default: the profile's max_calls)."""
         day = on or self.profile.local_day(now)
         limit = max_calls if max_calls is not None else self.profile.max_calls
-        return worklist.cap_calls(self.today(now, on=day), limit, self.calendar_for(None).add(day, 1))
+        return worklist.cap_calls(self.today(now, on=day, texts=texts), limit, self.calendar_for(None).add(day, 1))
 
-    def item(self, row: Prospect, day: date, now: datetime, note: str) -> Item | None:
+    def item(self, row: Prospect, day: date, now: datetime, note: str, texts: bool = True) -> Item | None:
         plan = self.plan_of(row)
         state = queries.state_of(row)
         kind = engine.item_type(plan, state)
@@ -89,7 +93,7 @@ class ReadSide(Base):
         elif plan is not None and row.step is not None and row.step <= len(plan.steps):
             step = plan.steps[row.step - 1]  # the step due, or the one a callback interrupted
         channel = step.channel if step is not None and kind != "callback" else "phone"
-        texts = self.texts(row, plan, step, kind, note)
+        rendered = self.texts(row, plan, step, kind, note) if texts else {"script": ""}
         local_time = self.local_time(row, now)
         missing = None
         if channel == "phone" and not row.phone:
@@ -120,7 +124,7 @@ class ReadSide(Base):
             owner=row.owner,
             lingering=engine.lingering(state, self.profile.linger_after),
             outside_hours=channel == "phone" and not worklist.in_window(local_time, self.profile.calling_hours),
-            **texts,
+            **rendered,
         )
 
     def local_time(self, row: Prospect, now: datetime) -> str | None:
