@@ -104,3 +104,37 @@ def test_plain_show_prints_what_rich_printed(notes, width, monkeypatch):
     assert ours.getvalue() + rich_out.getvalue() == expected  # written by one of the two, never both
     fits = not notes or width == 100 and not any("\n" in n or len(n) > 60 for n in notes)
     assert bool(ours.getvalue()) == fits
+
+
+def test_an_engaged_follow_up_reads_as_a_follow_up_and_json_keeps_callback(cli):
+    cli("add", "--first", "Ann", "--last", "Lee", "--phone", "+1 415 555 0123", "--start", "2026-11-30")
+    cli("log", "Ann", "connected", "--on", "2026-12-08", "--at", "2026-11-30T10:00")
+    shown = cli("show", "Ann").stdout
+    assert "  next: follow-up due 2026-12-08\n" in shown and "callback" not in shown
+    today = cli("today", "--date", "2026-12-08").stdout
+    assert "  no step · follow-up · tried 1 time\n" in today and "callback" not in today
+    assert [i["type"] for i in cli.json("today", "--date", "2026-12-08")] == ["callback"]
+    assert cli.json("show", "Ann")["next_type"] == "callback"
+
+
+@pytest.mark.parametrize("status, word", [("engaged", "follow-up"), ("converted", "follow-up"), ("snoozed", "callback")])
+def test_both_views_name_a_follow_up_and_a_callback_apart(status, word, monkeypatch):
+    from cadence.views import show
+
+    rich_out = io.StringIO()
+    monkeypatch.setattr(daily, "console", Console(file=rich_out, width=100, highlight=False, color_system=None))
+    due = item(prospect_id=11, type="callback", status=status, step=None, script="", voicemail=None)
+    daily.today([due], DAY)
+    ours = io.StringIO()
+    plain.today([due], DAY, plain.Screen(ours, 100, styled=False))
+    assert ours.getvalue() == rich_out.getvalue()
+    assert f"  no step · {word} · tried 0 times\n" in ours.getvalue()
+
+    view = timeline_view([]) | {"status": status, "next_step": None, "next_type": "callback"}
+    rich_out.seek(0)
+    rich_out.truncate()
+    daily.prospect(view)
+    ours = io.StringIO()
+    show.prospect(view, plain.Screen(ours, 100, styled=False))
+    assert ours.getvalue() == rich_out.getvalue()
+    assert f"  next: {word} due 2026-12-01\n" in ours.getvalue()

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape as _markup_escape
 from rich.table import Table
 
-from cadence.views.text import plural  # also the views' word for counts (output_insight imports it from here)
+from cadence.views.text import item_word, plural  # also the views' word for counts (output_insight imports it from here)
 
 console = Console(highlight=False)
 
@@ -61,7 +61,8 @@ def _item(item: Any, show_owner: bool = False) -> None:
     console.print()
     console.print(f"{marker}[bold]#{item.prospect_id} {name}[/bold]" + (f"  {who}" if who else ""))
     step = f"step {item.step} of {item.steps}" if item.step and item.steps else "no step"
-    facts = [step, TYPE_LABEL.get(item.type, item.type), f"tried {plural(item.attempts, 'time')}"]
+    kind = item_word(item.type, getattr(item, "status", None))
+    facts = [step, TYPE_LABEL.get(kind, kind), f"tried {plural(item.attempts, 'time')}"]
     if show_owner:
         facts.append(f"owner {escape(item.owner)}" if item.owner else "no owner")
     console.print("  " + " · ".join(facts))
@@ -239,9 +240,9 @@ def prospect(view: dict) -> None:
     line += f" · tried {plural(view['attempts'], 'time')}"
     console.print(line)
     if view["next_step"] and view["next_due"]:
-        console.print(f"  next: step {view['next_step']} of {view['steps']} ({view['next_type']}) due {view['next_due']}")
+        console.print(f"  next: step {view['next_step']} of {view['steps']} ({item_word(view['next_type'], view['status'])}) due {view['next_due']}")
     elif view["next_due"]:
-        console.print(f"  next: {view['next_type']} due {view['next_due']}")
+        console.print(f"  next: {item_word(view['next_type'], view['status'])} due {view['next_due']}")
     if view["fired_on"]:
         console.print(f"  fired on {view['fired_on']}")
     if view["fields"]:

@@ -12,7 +12,7 @@ the box characters, the rich view draws it instead.
 from __future__ import annotations
 
 from cadence.views.terminal import visible
-from cadence.views.text import plural
+from cadence.views.text import item_word, plural
 from cadence.views.today import Screen, Span, cells
 
 COLUMNS = ("day", "step", "type", "outcome", "note")
@@ -71,9 +71,9 @@ def prospect(view: dict, screen: Screen | None = None) -> None:
     facts.append(Span(tail + f" · tried {plural(view['attempts'], 'time')}"))
     lines.append(facts)
     if view["next_step"] and view["next_due"]:
-        lines.append([Span(f"  next: step {view['next_step']} of {view['steps']} ({view['next_type']}) due {view['next_due']}")])
+        lines.append([Span(f"  next: step {view['next_step']} of {view['steps']} ({item_word(view['next_type'], view['status'])}) due {view['next_due']}")])
     elif view["next_due"]:
-        lines.append([Span(f"  next: {view['next_type']} due {view['next_due']}")])
+        lines.append([Span(f"  next: {item_word(view['next_type'], view['status'])} due {view['next_due']}")])
     if view["fired_on"]:
         lines.append([Span(f"  fired on {view['fired_on']}")])
     if view["fields"]:

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any, Iterable, NamedTuple, Sequence, TextIO
 
 from cadence.views.terminal import visible
-from cadence.views.text import plural
+from cadence.views.text import item_word, plural
 
 TYPE_LABEL = {
     "call": "call, leave a voicemail",
@@ -166,7 +166,8 @@ def item_lines(item: Any, show_owner: bool = False) -> list[Line]:
         head.append(Span(f"  {who}"))
     lines: list[Line] = [[], head]
     step = f"step {item.step} of {item.steps}" if item.step and item.steps else "no step"
-    facts = [step, TYPE_LABEL.get(item.type, item.type), f"tried {plural(item.attempts, 'time')}"]
+    kind = item_word(item.type, getattr(item, "status", None))
+    facts = [step, TYPE_LABEL.get(kind, kind), f"tried {plural(item.attempts, 'time')}"]
     if show_owner:
         facts.append(f"owner {visible(item.owner)}" if item.owner else "no owner")
     lines.append([Span("  " + " · ".join(facts))])
