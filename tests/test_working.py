@@ -387,3 +387,21 @@ def test_work_legend_offers_only_fitting_actions():
     assert legend(email, {"open", "dial"}).startswith("w=open e=sent")
     assert not any(k in legend(no_address, every) for k in ("a=draft", "w=open", "y=send", "l=dial"))
     assert [read_answer(w) for w in ("a", "w", "y", "l", "Draft", "open", "send", "dial")] == ["draft", "open", "send", "dial"] * 2
+
+
+def test_work_prints_its_errors_as_one_plain_line(cli):
+    add(cli, "Amy", "--phone", "+12125550134", "--start", "2026-11-23")
+    result = cli("work", "--date", "2026-11-23", input="b\n\n[your phone]\nquit\n")
+    assert result.exit_code == 0
+    from cadence.domain.dates import FORMS
+
+    line = f"error: cannot read '[your phone]' as a date for --on: use {FORMS}\n"
+    assert len(line) > 100  # longer than the 80 columns rich wrapped at
+    assert line in result.stderr
+
+
+def test_work_errors_show_control_characters(capsys):
+    from cadence.cli.working import _complain
+
+    _complain("error: Zoë \x1b[2J [bold]Kim[/bold] is do-not-contact")
+    assert capsys.readouterr().err == "error: Zoë \\x1b[2J [bold]Kim[/bold] is do-not-contact\n"

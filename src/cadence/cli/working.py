@@ -76,7 +76,7 @@ def _walk(session, answers, pipe, output, offered: set[str] = frozenset(), folde
             return  # end of input: everything logged so far is kept
         answer = read_answer(raw)
         if answer is None:
-            output.errors.print(f"{raw.strip()!r} is not in the legend; try again")
+            _complain(f"{raw.strip()!r} is not in the legend; try again")
             continue
         if answer == "quit":
             return
@@ -85,15 +85,15 @@ def _walk(session, answers, pipe, output, offered: set[str] = frozenset(), folde
             continue
         if answer in ACTIONS:
             if answer not in actions(item, offered):
-                output.errors.print(f"{raw.strip()!r} ({answer}) {_unoffered(answer, item, offered)}; use a key of the legend")
+                _complain(f"{raw.strip()!r} ({answer}) {_unoffered(answer, item, offered)}; use a key of the legend")
                 continue
             try:
                 _act(answer, item, session, pipe, output, folder, opener)
             except CadenceError as exc:
-                output.errors.print(f"error: {output.escape(str(exc))}", soft_wrap=True)
+                _complain(f"error: {exc}")
             continue
         if isinstance(answer, Outcome) and not fits(answer, item):
-            output.errors.print(f"{raw.strip()!r} ({answer.value}) does not fit this {_what(item)}; use a key of the legend")
+            _complain(f"{raw.strip()!r} ({answer.value}) does not fit this {_what(item)}; use a key of the legend")
             continue
         if answer == "undo":
             try:
@@ -101,7 +101,7 @@ def _walk(session, answers, pipe, output, offered: set[str] = frozenset(), folde
                 output.console.print(f"Undid {undone.outcome} for {output.escape(undone.name)}.")
                 shown = None
             except CadenceError as exc:
-                output.errors.print(f"error: {exc}")
+                _complain(f"error: {exc}")
             continue
         note = answers.line("note (Enter for none)")
         if note is None:
@@ -119,11 +119,11 @@ def _walk(session, answers, pipe, output, offered: set[str] = frozenset(), folde
                 parse_day(text, pipe.profile.local_day(session.clock()))  # asked again until it reads
                 on_day = text
             except CadenceError as exc:
-                output.errors.print(f"error: {exc}")
+                _complain(f"error: {exc}")
         try:
             result = session.log(answer, note=note.strip(), on=on_day)
         except CadenceError as exc:
-            output.errors.print(f"error: {exc}")
+            _complain(f"error: {exc}")
             session.skip()
             continue
         output.logged(result)
@@ -139,11 +139,11 @@ def _act(action: str, item, session, pipe, output, folder: Path | None, opener=N
 
         link = tel_uri(item.phone, pipe.profile.region)
         if link is None:
-            output.errors.print(f"error: {output.escape(item.phone)} cannot be dialled: it is not a phone number that reads; fix it with `cadence edit`")
+            _complain(f"error: {item.phone} cannot be dialled: it is not a phone number that reads; fix it with `cadence edit`")
         elif opener(link):
             output.console.print(f"Dialling {output.escape(link[4:])} ({link}); then the outcome key.")
         else:
-            output.errors.print(f"No phone program could be opened for {link}: dial {output.escape(link[4:])} yourself, then the outcome key.")
+            _complain(f"No phone program could be opened for {link}: dial {link[4:]} yourself, then the outcome key.")
         return
     from cadence.channels import mail
 
@@ -157,13 +157,19 @@ def _act(action: str, item, session, pipe, output, folder: Path | None, opener=N
         if opener(email.mailto()):
             output.console.print(f"Opened the email to {output.escape(email.to)} in your mail program; e=sent once you sent it.")
         else:
-            output.errors.print("No mail program could be opened: use a=draft, y=send, or copy the email from above.")
+            _complain("No mail program could be opened: use a=draft, y=send, or copy the email from above.")
     else:
         server, secret = mail.connection(pipe)
         logged, _ = mail.send_with(pipe, email, at, server, secret)
         session.record(logged)
         output.console.print(f"Sent to {output.escape(email.to)} via {server.where}.")
         output.logged(logged)
+
+
+def _complain(text: str) -> None:
+    """A refusal or error of the session as every command prints its `error:` line: one plain line on
+    stderr, no markup (`[your phone]` stays as written), no wrapping, control characters made visible."""
+    typer.echo(visible(text), err=True)
 
 
 def _unoffered(action: str, item, offered) -> str:
