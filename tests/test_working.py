@@ -405,3 +405,26 @@ def test_work_errors_show_control_characters(capsys):
 
     _complain("error: Zoë \x1b[2J [bold]Kim[/bold] is do-not-contact")
     assert capsys.readouterr().err == "error: Zoë \\x1b[2J [bold]Kim[/bold] is do-not-contact\n"
+
+
+def test_away_that_fails_half_way_writes_neither_days_off_nor_moves(cli, monkeypatch):
+    from cadence.store import queries
+
+    first = add(cli, "Amy", "--phone", "+12125550101", "--start", "2026-11-30")
+    second = add(cli, "Ben", "--phone", "+12125550102", "--start", "2026-12-01")
+    cli("me", "set", "days_off", "2026-12-24")
+    real, calls = queries.put_state, []
+
+    def put_state(row, state):
+        calls.append(row.id)
+        if len(calls) == 2:
+            raise CadenceError("disk full while moving")
+        return real(row, state)
+
+    monkeypatch.setattr(queries, "put_state", put_state)
+    result = cli("away", "--from", "2026-11-30", "--to", "2026-12-01", ok=False)
+    assert (result.exit_code, result.stderr) == (1, "error: disk full while moving\n")
+    assert len(calls) == 2  # the first move was made, then undone with the rest
+    monkeypatch.setattr(queries, "put_state", real)
+    assert cli.json("me", "show")["days_off"] == "2026-12-24"
+    assert {pid: cli.json("show", pid)["next_due"] for pid in (first, second)} == {first: "2026-11-30", second: "2026-12-01"}

@@ -28,17 +28,23 @@ class NewProspect(Contact):
 class Adding(Base):
     """Adding prospects, enrolling them, handing them to a rep, and the rep's profile."""
 
-    def set_me(self, key: str, value: str, custom: bool = False) -> str:
+    def set_me(self, key: str, value: str, custom: bool = False, session: Session | None = None) -> str:
         """Store one profile value; returns what was stored.
 
         Refuses an unknown key (unless `custom`), a secret, a malformed value and a
         default_cadence no cadence file has. `user` is stored for everyone: it says who the rep is.
+        With `session`, the value is written in that transaction (the caller undoes `profile.values`
+        if it rolls back); else in its own.
         """
         value = check_setting(key, value, custom)
         if key == "default_cadence":
             self.cadence(value)  # refuses a cadence that does not exist, naming the known ones
-        with self.writing() as session:
-            queries.set_setting(session, "" if key == "user" else self.user, key, value)
+        owner = "" if key == "user" else self.user
+        if session is not None:
+            queries.set_setting(session, owner, key, value)
+        else:
+            with self.writing() as session:
+                queries.set_setting(session, owner, key, value)
         self.profile.values[key] = value
         return value
 

@@ -68,18 +68,26 @@ def away(pipe, first: date, last: date) -> dict[str, Any]:
     if last < first:
         raise CadenceError(f"--to {last.isoformat()} is before --from {first.isoformat()}")
     shift = timedelta(days=(last - first).days + 1)
-    days_off = ", ".join(x for x in (pipe.profile.values.get("days_off", ""), f"{first.isoformat()}..{last.isoformat()}") if x)
-    pipe.set_me("days_off", days_off)
+    before = pipe.profile.values.get("days_off")
+    days_off = ", ".join(x for x in (before or "", f"{first.isoformat()}..{last.isoformat()}") if x)
     moved = 0
-    with pipe.writing() as session:
-        for row in queries.due_between(session, first, last, pipe.user or None):
-            plan = pipe.plan_of(row)
-            calendar = pipe.calendar_for(plan)
-            state = queries.state_of(row)
-            due = calendar.roll_forward(state.due_on + shift)
-            started = state.started_on + shift if state.started_on and state.status == Status.ACTIVE else state.started_on
-            queries.put_state(row, replace(state, due_on=due, started_on=started))
-            moved += 1
+    try:
+        with pipe.writing() as session:  # the days off and the moves commit together or not at all
+            pipe.set_me("days_off", days_off, session=session)  # so the moves below skip the range too
+            for row in queries.due_between(session, first, last, pipe.user or None):
+                plan = pipe.plan_of(row)
+                calendar = pipe.calendar_for(plan)
+                state = queries.state_of(row)
+                due = calendar.roll_forward(state.due_on + shift)
+                started = state.started_on + shift if state.started_on and state.status == Status.ACTIVE else state.started_on
+                queries.put_state(row, replace(state, due_on=due, started_on=started))
+                moved += 1
+    except BaseException:
+        if before is None:
+            pipe.profile.values.pop("days_off", None)
+        else:
+            pipe.profile.values["days_off"] = before
+        raise
     return {"moved": moved, "from": first.isoformat(), "to": last.isoformat(), "days_off": days_off}
 
 
