@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-GENERATOR = 7  # bump when the data changes shape, so cached databases are rebuilt
+GENERATOR = 8  # bump when the data changes shape, so cached databases are rebuilt
 BASE_START = date(2020, 1, 6)  # a Monday; histories are simulated from here, then moved
 CADENCES = (("five-touch-fire", 40), ("stop-chasing", 20), ("three-voicemails", 20), ("long-haul-breakup", 20))
 FIRST = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kofi", "Lena", "Mateo",
@@ -180,7 +180,7 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
     from cadence.pipeline.core import NewProspect, Pipeline
     from cadence.store import queries
     from cadence.store.db import open_engine
-    from cadence.store.models import Prospect, Touch
+    from cadence.store.models import Prospect, Touch, name_key
 
     for suffix in ("", "-wal", "-shm"):
         Path(str(out) + suffix).unlink(missing_ok=True)
@@ -263,6 +263,7 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
             row.updated_at = stamps[-1] if stamps else created
             values = {name: getattr(row, name) for name in columns}
             values["id"] = prospect_id
+            values["name_key"] = name_key(row.first_name, row.last_name)  # the bulk insert bypasses the ORM hook that keeps it
             prospect_rows.append(values)
             made_touches += len(placed.touches)
             if stubborn:

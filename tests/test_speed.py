@@ -194,3 +194,19 @@ def test_a_full_name_is_found_through_its_index(pipeline, prospect_factory):
     with pipeline.engine.connect() as connection:
         plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
     assert [row[-1] for row in plan] == ["SEARCH prospect USING INDEX ix_prospect_name_key (name_key=?)"]
+
+
+def test_the_bench_databases_find_their_prospects_by_name(cli, tmp_path, monkeypatch):
+    """bench/run.py's `log by name` case: synth's bulk insert must fill name_key as the ORM does."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = tmp_path / "synth.db"
+    built = subprocess.run(
+        [sys.executable, os.path.join(root, "bench", "synth.py"), "--prospects", "40", "--touches", "200",
+         "--day", "2026-11-24", "--due", "10", "--long-haul", "", "--out", str(out)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    names = json.loads(built.stdout)["log_names"]
+    assert names
+    monkeypatch.setenv("CADENCE_DB", str(out))
+    for name in names:
+        assert cli.json("show", name)["name"] == name
