@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from cadence.domain.contacts import (
+    Email,
+    Phone,
     clean_text,
     is_courtesy_title,
     normalise_email,
@@ -67,6 +69,9 @@ class RowReader:
         # Without label columns the order of preference is the same on every row.
         self.phone_order = [index for index, _label, _rank in mapping.phones]
         self.email_order = [index for index, _label, _rank in mapping.emails]
+        # The last phone and email _pick checked, normalised: the one it chooses is nearly always that one.
+        self._phone: tuple[str, Phone] = ("", normalise_phone(""))
+        self._email: tuple[str, Email] = ("", normalise_email(""))
 
     def lead(self, line: int, cells: list[str], flags: list[Flag]) -> Lead:
         """The row as a Lead; raises Reject with the reason for a row that cannot be imported."""
@@ -99,18 +104,18 @@ class RowReader:
         if not (first or last):
             raise Reject("no name")
         phone_raw = self._pick(m.phones, self.phone_order, PHONE_KINDS, cells, custom, self._valid_phone)
-        email_raw = self._pick(m.emails, self.email_order, EMAIL_KINDS, cells, custom, _valid_email)
+        email_raw = self._pick(m.emails, self.email_order, EMAIL_KINDS, cells, custom, self._valid_email)
         linkedin = cells[self.linkedin].strip() if self.linkedin is not None else ""
         if not (phone_raw or email_raw or linkedin):
             raise Reject("neither phone nor email")
-        email = normalise_email(email_raw)
+        email = self._email[1] if self._email[0] == email_raw else normalise_email(email_raw)
         if email_raw and not email.valid:
             if not phone_raw:
                 raise Reject(f"email {email_raw!r} is not a valid address and there is no phone")
             custom["invalid_email"] = email_raw
             flags.append(Flag(line, f"email {email_raw!r} is not a valid address: kept as fields.invalid_email"))
             email = normalise_email("")
-        phone = normalise_phone(phone_raw, self.region)
+        phone = self._phone[1] if self._phone[0] == phone_raw else normalise_phone(phone_raw, self.region)
         if phone_raw and not phone.valid:
             custom["invalid_phone"] = phone_raw
             why = phone.problem or f"phone {phone_raw!r} is not a valid number (region {self.region})"
@@ -195,11 +200,12 @@ class RowReader:
         return chosen
 
     def _valid_phone(self, text: str) -> bool:
-        return normalise_phone(text, self.region).valid
+        self._phone = (text, normalise_phone(text, self.region))
+        return self._phone[1].valid
 
-
-def _valid_email(text: str) -> bool:
-    return normalise_email(text).valid
+    def _valid_email(self, text: str) -> bool:
+        self._email = (text, normalise_email(text))
+        return self._email[1].valid
 
 
 def name_key(first: str, last: str, company: str) -> str:
