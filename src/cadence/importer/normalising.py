@@ -23,6 +23,7 @@ from cadence.importer.report import Flag
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "x", "t", "do-not-contact", "dnc"})
 MAX_CELL = 64 * 1024
+CLEANED = 8192  # distinct company and title cells remembered cleaned
 
 
 def check_region(code: str) -> str:
@@ -72,6 +73,7 @@ class RowReader:
         # The last phone and email _pick checked, normalised: the one it chooses is nearly always that one.
         self._phone: tuple[str, Phone] = ("", normalise_phone(""))
         self._email: tuple[str, Email] = ("", normalise_email(""))
+        self._cleaned: dict[str, str] = {}  # companies and titles repeat through a file: each cleaned once
 
     def lead(self, line: int, cells: list[str], flags: list[Flag]) -> Lead:
         """The row as a Lead; raises Reject with the reason for a row that cannot be imported."""
@@ -127,7 +129,7 @@ class RowReader:
             flags.append(Flag(line, f"time zone {written!r} is not one cadence knows: kept as fields.timezone_as_written"))
         if not zone:
             zone = phone.zone
-        title = clean_text(cells[self.title]) if self.title is not None else ""
+        title = self._clean(cells[self.title]) if self.title is not None else ""
         if title and is_courtesy_title(title):
             custom["courtesy_title"] = title
             title = ""
@@ -135,10 +137,10 @@ class RowReader:
             value = cells[index].strip()
             if value:
                 custom[name] = value
-        company = clean_text(cells[self.company]) if self.company is not None else ""
+        company = self._clean(cells[self.company]) if self.company is not None else ""
         if not company:  # the export's other company columns (Apollo, HubSpot, Pipedrive)
             for index in self.other_companies:
-                company = clean_text(cells[index])
+                company = self._clean(cells[index])
                 if company:
                     custom.pop(self.custom_names.get(index, ""), None)
                     break
@@ -198,6 +200,15 @@ class RowReader:
             elif value != chosen:
                 custom[self.mapping.names[index]] = value
         return chosen
+
+    def _clean(self, text: str) -> str:
+        """clean_text, remembered for the last few thousand distinct cells (so memory stays bounded)."""
+        done = self._cleaned.get(text)
+        if done is None:
+            if len(self._cleaned) >= CLEANED:
+                self._cleaned.clear()
+            done = self._cleaned[text] = clean_text(text)
+        return done
 
     def _valid_phone(self, text: str) -> bool:
         self._phone = (text, normalise_phone(text, self.region))
