@@ -190,6 +190,8 @@ class RowReader:
                     filled.append((index, value, parts))
         if not filled:
             return ""
+        if len(filled) == 1 and len(filled[0][2]) == 1:  # one value (most rows): chosen valid or not, nothing left over
+            return filled[0][1]
         chosen_at = next(((i, p) for i, (_c, _v, parts) in enumerate(filled) for p in parts if valid(p)), (0, filled[0][2][0]))
         at, chosen = chosen_at
         for i, (index, value, parts) in enumerate(filled):
