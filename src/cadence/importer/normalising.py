@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from cadence.domain.contacts import (
+    Email,
+    Phone,
     clean_text,
     is_courtesy_title,
     normalise_email,
@@ -21,6 +23,7 @@ from cadence.importer.report import Flag
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "x", "t", "do-not-contact", "dnc"})
 MAX_CELL = 64 * 1024
+CLEANED = 8192  # distinct company and title cells remembered cleaned
 
 
 def check_region(code: str) -> str:
@@ -67,6 +70,10 @@ class RowReader:
         # Without label columns the order of preference is the same on every row.
         self.phone_order = [index for index, _label, _rank in mapping.phones]
         self.email_order = [index for index, _label, _rank in mapping.emails]
+        # The last phone and email _pick checked, normalised: the one it chooses is nearly always that one.
+        self._phone: tuple[str, Phone] = ("", normalise_phone(""))
+        self._email: tuple[str, Email] = ("", normalise_email(""))
+        self._cleaned: dict[str, str] = {}  # companies and titles repeat through a file: each cleaned once
 
     def lead(self, line: int, cells: list[str], flags: list[Flag]) -> Lead:
         """The row as a Lead; raises Reject with the reason for a row that cannot be imported."""
@@ -99,18 +106,18 @@ class RowReader:
         if not (first or last):
             raise Reject("no name")
         phone_raw = self._pick(m.phones, self.phone_order, PHONE_KINDS, cells, custom, self._valid_phone)
-        email_raw = self._pick(m.emails, self.email_order, EMAIL_KINDS, cells, custom, _valid_email)
+        email_raw = self._pick(m.emails, self.email_order, EMAIL_KINDS, cells, custom, self._valid_email)
         linkedin = cells[self.linkedin].strip() if self.linkedin is not None else ""
         if not (phone_raw or email_raw or linkedin):
             raise Reject("neither phone nor email")
-        email = normalise_email(email_raw)
+        email = self._email[1] if self._email[0] == email_raw else normalise_email(email_raw)
         if email_raw and not email.valid:
             if not phone_raw:
                 raise Reject(f"email {email_raw!r} is not a valid address and there is no phone")
             custom["invalid_email"] = email_raw
             flags.append(Flag(line, f"email {email_raw!r} is not a valid address: kept as fields.invalid_email"))
             email = normalise_email("")
-        phone = normalise_phone(phone_raw, self.region)
+        phone = self._phone[1] if self._phone[0] == phone_raw else normalise_phone(phone_raw, self.region)
         if phone_raw and not phone.valid:
             custom["invalid_phone"] = phone_raw
             why = phone.problem or f"phone {phone_raw!r} is not a valid number (region {self.region})"
@@ -122,7 +129,7 @@ class RowReader:
             flags.append(Flag(line, f"time zone {written!r} is not one cadence knows: kept as fields.timezone_as_written"))
         if not zone:
             zone = phone.zone
-        title = clean_text(cells[self.title]) if self.title is not None else ""
+        title = self._clean(cells[self.title]) if self.title is not None else ""
         if title and is_courtesy_title(title):
             custom["courtesy_title"] = title
             title = ""
@@ -130,10 +137,10 @@ class RowReader:
             value = cells[index].strip()
             if value:
                 custom[name] = value
-        company = clean_text(cells[self.company]) if self.company is not None else ""
+        company = self._clean(cells[self.company]) if self.company is not None else ""
         if not company:  # the export's other company columns (Apollo, HubSpot, Pipedrive)
             for index in self.other_companies:
-                company = clean_text(cells[index])
+                company = self._clean(cells[index])
                 if company:
                     custom.pop(self.custom_names.get(index, ""), None)
                     break
@@ -183,6 +190,8 @@ class RowReader:
                     filled.append((index, value, parts))
         if not filled:
             return ""
+        if len(filled) == 1 and len(filled[0][2]) == 1:  # one value (most rows): chosen valid or not, nothing left over
+            return filled[0][1]
         chosen_at = next(((i, p) for i, (_c, _v, parts) in enumerate(filled) for p in parts if valid(p)), (0, filled[0][2][0]))
         at, chosen = chosen_at
         for i, (index, value, parts) in enumerate(filled):
@@ -194,12 +203,22 @@ class RowReader:
                 custom[self.mapping.names[index]] = value
         return chosen
 
+    def _clean(self, text: str) -> str:
+        """clean_text, remembered for the last few thousand distinct cells (so memory stays bounded)."""
+        done = self._cleaned.get(text)
+        if done is None:
+            if len(self._cleaned) >= CLEANED:
+                self._cleaned.clear()
+            done = self._cleaned[text] = clean_text(text)
+        return done
+
     def _valid_phone(self, text: str) -> bool:
-        return normalise_phone(text, self.region).valid
+        self._phone = (text, normalise_phone(text, self.region))
+        return self._phone[1].valid
 
-
-def _valid_email(text: str) -> bool:
-    return normalise_email(text).valid
+    def _valid_email(self, text: str) -> bool:
+        self._email = (text, normalise_email(text))
+        return self._email[1].valid
 
 
 def name_key(first: str, last: str, company: str) -> str:

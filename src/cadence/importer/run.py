@@ -13,7 +13,7 @@ from cadence.importer.mapping import open_mapped, parse_map
 from cadence.importer.normalising import Reject, RowReader, check_region
 from cadence.importer.reading import ignorable
 from cadence.importer.report import Flag, ImportReport, Rejected
-from cadence.importer.writing import Job, ProgressCallback, rejects_file, transaction
+from cadence.importer.writing import Job, ProgressCallback, page_cache, rejects_file, transaction
 
 PREVIEW_ROWS = 5
 
@@ -112,7 +112,7 @@ def import_file(
         job = Job(pipeline, plan, start, now, report, update, match_name, reader.names_matter)
         job.overwrite = frozenset(overwrite)  # --update --overwrite FIELD,...: these replace filled fields
         job.owners = itertools.cycle(owners) if owners else None
-        with rejects_file(rejects, mapping.headers) as write_reject, transaction(pipeline, dry_run) as session:
+        with rejects_file(rejects, mapping.headers) as write_reject, transaction(pipeline, dry_run) as session, page_cache(session):
             job.begin(session)
             for line, cells in records:
                 try:
