@@ -1,6 +1,8 @@
 """Build a synthetic cadence database through cadence's own code, for bench/run.py.
 
     python bench/synth.py --prospects 10000 --touches 100000 --day 2026-11-24 --out bench/.cache/p10000.db
+    python bench/synth.py --prospects 100000 --touches 1000000 --day 2026-11-24 --reps 20 \
+        --out postgresql+psycopg://user:password@127.0.0.1:5432/cadence_team_base
 
 Every prospect's history is played through the scheduling engine (engine.enroll,
 engine.log, pausing.reenroll) with the built-in cadences, exactly as `cadence log`
@@ -13,6 +15,12 @@ whole history by whole weeks keeps every rule.
 
 Prints a JSON summary on stdout (also kept next to the database as PATH.json);
 an existing database built by the same generator for the same schema is reused.
+
+--out may also be a PostgreSQL URL: the database is (re)created on that server
+(through its `postgres` database), migrated by cadence's own open_engine and
+loaded with COPY; the summary is kept as the database's comment. --reps N deals
+the prospects round-robin to N reps (rep01, rep02, ...: their CADENCE_USER),
+each touch logged by its prospect's owner.
 """
 
 from __future__ import annotations
@@ -172,8 +180,18 @@ def place(played: Played, day: date, rng: random.Random, want: str) -> Played | 
     return moved(played, rng.randint(low, min(high, low + 8)))
 
 
-def build(prospects: int, touches: int, day: date, due_target: int, out: Path, seed: int, long_haul: tuple[int, ...] = ()) -> dict:
-    from sqlalchemy import insert, text
+def rep_names(reps: int) -> list[str]:
+    """The reps' names (their CADENCE_USER): rep01, rep02, ..."""
+    return [f"rep{n:02d}" for n in range(1, reps + 1)]
+
+
+def is_url(out) -> bool:
+    return str(out).startswith(("postgresql", "postgres:", "postgres+"))
+
+
+def build(prospects: int, touches: int, day: date, due_target: int, out, seed: int, long_haul: tuple[int, ...] = (),
+          reps: int = 0) -> dict:
+    from sqlalchemy import text
 
     from cadence.pipeline import versions
     from cadence.domain.engine import Status
@@ -182,9 +200,16 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
     from cadence.store.db import open_engine
     from cadence.store.models import Prospect, Touch, name_key
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(out) + suffix).unlink(missing_ok=True)
+    on_postgres = is_url(out)
+    if on_postgres:
+        import pg_target
+
+        pg_target.recreate(str(out))
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(out) + suffix).unlink(missing_ok=True)
     engine_ = open_engine(str(out))
+    owners = rep_names(reps) or [""]
     pipe = Pipeline(engine_, system_zone=timezone.utc)
     sim = Simulator(pipe)
     ratio = touches / prospects
@@ -248,6 +273,7 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
             first_day = placed.touches[0][0].on if placed.touches else placed.start
             created = datetime.combine(min(first_day, placed.start) - timedelta(days=rng.randint(0, 20)), time(8), timezone.utc)
             row = pipe.new_row(person, created)
+            row.owner = owners[i % len(owners)]
             queries.put_state(row, placed.state)
             row.cadence_version = pinned.get(row.cadence) if row.cadence else None
             stamps = []
@@ -257,7 +283,7 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
                 touch_rows.append({
                     "prospect_id": prospect_id, "at": at, "on": touch.on, "cadence": cadence, "step": touch.step,
                     "step_type": touch.step_type, "outcome": touch.outcome.value, "note": note,
-                    "attempt": touch.attempt, "after_fire": touch.after_fire, "forced": touch.forced, "owner": "",
+                    "attempt": touch.attempt, "after_fire": touch.after_fire, "forced": touch.forced, "owner": row.owner,
                     "state_before": queries.snapshot(before),
                 })
             row.updated_at = stamps[-1] if stamps else created
@@ -272,39 +298,59 @@ def build(prospects: int, touches: int, day: date, due_target: int, out: Path, s
             if state.due_on == day and state.status == Status.ACTIVE and row.phone:
                 due_today.append((prospect_id, f"{first} {last}"))
             if len(touch_rows) >= 20000 or i == prospects - 1:
-                connection.execute(insert(Prospect), prospect_rows)  # touches need their prospects first
-                connection.execute(insert(Touch), touch_rows)
+                write_rows(connection, Prospect.__table__, prospect_rows)  # touches need their prospects first
+                write_rows(connection, Touch.__table__, touch_rows)
                 prospect_rows.clear()
                 touch_rows.clear()
+        if on_postgres:  # the ids were given: the next `add` must not take one of them
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('prospect', 'id'), (SELECT max(id) FROM prospect))"))
         from cadence.store import tally
 
         tally.rebuild(connection)  # the bulk inserts above bypass the running totals that `log` keeps
     with engine_.connect() as connection:
         status = dict(connection.execute(text("SELECT status, count(*) FROM prospect GROUP BY status")).all())
         listed = connection.execute(
-            text("SELECT count(*), sum(due_on = :day) FROM prospect WHERE due_on <= :day AND status IN "
-                 "('active','snoozed','engaged','converted','fired')"), {"day": day.isoformat()}).one()
+            text("SELECT count(*), sum(CASE WHEN due_on = :day THEN 1 ELSE 0 END) FROM prospect WHERE due_on <= :day "
+                 "AND status IN ('active','snoozed','engaged','converted','fired')"),
+            {"day": day if on_postgres else day.isoformat()}).one()
         counted = connection.execute(text("SELECT count(*) FROM touch")).scalar_one()
+        if on_postgres:
+            connection.execute(text("ANALYZE"))  # fresh statistics, as autovacuum would leave them
+            connection.commit()
     engine_.dispose()
-    with closing(sqlite3.connect(out)) as raw:  # fold the WAL in, so copies of the file are whole
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if not on_postgres:
+        with closing(sqlite3.connect(out)) as raw:  # fold the WAL in, so copies of the file are whole
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     from cadence.store.db import HEAD
 
     return {
         "generator": GENERATOR,
         "schema": HEAD,
         "seed": seed,
-        "path": str(out),
+        "path": str(out) if not on_postgres else pg_target.shown_url(str(out)),
         "day": day.isoformat(),
         "prospects": prospects,
+        "reps": reps,
         "touches": counted,
         "due": listed[0],
-        "due_today": listed[1] or 0,
+        "due_today": int(listed[1] or 0),
         "status": status,
         "log_ids": [pid for pid, _ in due_today[:50]],
         "log_names": [name for _, name in due_today if names[name] == 1][:20],
         "long_haul": [{"id": pid, "touches": count} for pid, count in long_ids],
     }
+
+
+def write_rows(connection, table, rows: list[dict]) -> None:
+    """Bulk-insert rows (all with the same keys): COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        import pg_target
+
+        pg_target.copy_rows(connection, table, rows)
+    else:
+        connection.execute(table.insert(), rows)
 
 
 def main() -> None:
@@ -314,29 +360,46 @@ def main() -> None:
     parser.add_argument("--day", type=date.fromisoformat, required=True, help="the day whose list is benchmarked")
     parser.add_argument("--due", type=int, default=300, help="about how many items are due on or before the day")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", required=True, help="a SQLite file, or a PostgreSQL URL (the database is recreated)")
+    parser.add_argument("--reps", type=int, default=0, help="deal the prospects to this many reps (rep01, rep02, ...)")
     parser.add_argument("--rebuild", action="store_true", help="build even when a cached database fits")
     parser.add_argument("--long-haul", default="500,3000", metavar="N,N,...",
                         help="touch counts of long-haul prospects (ids 1, 2, ...): recycled and re-enrolled for years")
     args = parser.parse_args()
     from cadence.store.db import HEAD
 
-    summary_path = Path(str(args.out) + ".json")
     long_haul = tuple(int(n) for n in args.long_haul.split(",") if n.strip())
     key = {"generator": GENERATOR, "schema": HEAD, "seed": args.seed, "day": args.day.isoformat(), "prospects": args.prospects,
            "long_haul_wanted": list(long_haul)}
-    if not args.rebuild and args.out.exists() and summary_path.exists():
-        summary = json.loads(summary_path.read_text())
-        if all(summary.get(k) == v for k, v in key.items()):
-            print(json.dumps(summary))
-            return
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    started = datetime.now()
-    summary = build(args.prospects, args.touches, args.day, args.due, args.out, args.seed, long_haul)
-    summary["long_haul_wanted"] = list(long_haul)
-    summary["build_seconds"] = round((datetime.now() - started).total_seconds(), 1)
-    summary_path.write_text(json.dumps(summary, indent=2))
+    if args.reps:
+        key.update(reps=args.reps, touches_wanted=args.touches, due_wanted=args.due)
+    summary = ensure(args.out, key, args.rebuild,
+                     lambda: build(args.prospects, args.touches, args.day, args.due, args.out, args.seed, long_haul, args.reps))
     print(json.dumps(summary))
+
+
+def ensure(out: str, key: dict, rebuild: bool, make) -> dict:
+    """The summary of the database at `out`: the cached one when its key matches, else `make()`'s after building."""
+    if is_url(out):
+        import pg_target
+
+        summary = None if rebuild else pg_target.read_summary(out)
+    else:
+        summary_path = Path(out + ".json")
+        summary = json.loads(summary_path.read_text()) if not rebuild and Path(out).exists() and summary_path.exists() else None
+    if summary is not None and all(summary.get(k) == v for k, v in key.items()):
+        return summary
+    if not is_url(out):
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    started = datetime.now()
+    summary = make()
+    summary.update(key)
+    summary["build_seconds"] = round((datetime.now() - started).total_seconds(), 1)
+    if is_url(out):
+        pg_target.write_summary(out, summary)
+    else:
+        Path(out + ".json").write_text(json.dumps(summary, indent=2))
+    return summary
 
 
 if __name__ == "__main__":
