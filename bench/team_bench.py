@@ -249,6 +249,39 @@ def _state_mismatches(found, ok: dict, rows: dict) -> list[int]:
     return sorted(wrong)
 
 
+# ---------------------------------------------------------------- where the time goes
+
+
+def explain(url: str, rep: str) -> list[dict]:
+    """EXPLAIN ANALYZE of every SELECT that `today` and then `log` (of the first item) send, as this rep."""
+    from sqlalchemy import event
+
+    runner = InProcess(url, rep)
+    engine = runner.pipe.engine
+    sent: list[tuple[str, str, object]] = []
+    command = ["today"]
+
+    def keep(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and not executemany:
+            sent.append((command[0], statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    _, _, items, _ = runner.today()
+    item = pick(items or [], random.Random(0))
+    if item is not None:
+        command[0] = "log"
+        runner.log(item["prospect_id"], outcome_for(item, random.Random(0)), f"{NOTE} explain")
+    event.remove(engine, "before_cursor_execute", keep)
+    plans = []
+    with engine.connect() as connection:
+        for name, statement, parameters in sent:
+            lines = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
+            plans.append({"command": name, "statement": " ".join(statement.split())[:300], "plan": lines})
+        connection.rollback()  # a FOR UPDATE explained takes row locks: give them back
+    engine.dispose()
+    return plans
+
+
 # ---------------------------------------------------------------- the report
 
 
@@ -299,6 +332,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8, help="reps working at once")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--in-process", action="store_true", help="also a phase without start-up (Pipeline calls)")
+    parser.add_argument("--explain", action="store_true", help="then EXPLAIN ANALYZE the queries of one rep's today and log")
     parser.add_argument("--name", default=NAME, help="the run's database (the base one is NAME_base)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -317,6 +351,11 @@ def main() -> None:
         for error in one["errors"]:
             print("  error:", error)
     print("server:", ", ".join(f"{k}={v}" for k, v in figures["settings"].items()))
+    if args.explain:
+        figures["explain"] = explain(server_url(args.server, args.name), reps[0])
+        for one in figures["explain"]:
+            print(f"\n{one['command']}: {one['statement']}")
+            print("\n".join("    " + line for line in one["plan"]))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str))
 
