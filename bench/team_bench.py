@@ -352,6 +352,7 @@ def main() -> None:
             print("  error:", error)
     print("server:", ", ".join(f"{k}={v}" for k, v in figures["settings"].items()))
     if args.explain:
+        pg_target.recreate(server_url(args.server, args.name), template=f"{args.name}_base")  # a morning's list, not a worked one
         figures["explain"] = explain(server_url(args.server, args.name), reps[0])
         for one in figures["explain"]:
             print(f"\n{one['command']}: {one['statement']}")
