@@ -313,12 +313,21 @@ def phase(mode: str, server: str, name: str, reps: list[str], seconds: float) ->
     before = touch_counts(url)
     if mode == "subprocess":  # untimed: compiled modules and the page cache in place, as after yesterday's use
         Subprocesses(url, reps[0]).today()
+    load = os.getloadavg()[0]
     started = time.monotonic()
     records = run_workers(mode, url, reps, seconds, HERE / ".cache" / "team")
     elapsed = time.monotonic() - started
     errors = sorted({r["error"] for r in records if r["error"]})
-    return {"mode": mode, "seconds": round(elapsed, 1), "table": table(records), "check": check(url, before, records),
-            "errors": errors[:10]}
+    return {"mode": mode, "seconds": round(elapsed, 1), "load": [round(load, 1), round(os.getloadavg()[0], 1)],
+            "table": table(records), "check": check(url, before, records), "errors": errors[:10]}
+
+
+def machine() -> dict:
+    """nproc, the CPU model and the RAM of this machine (the clients and, here, the server too)."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "?")
+    ram = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    return {"nproc": os.cpu_count(), "cpu": model, "ram_gb": round(ram / 1024 / 1024, 1)}
 
 
 def main() -> None:
@@ -344,12 +353,15 @@ def main() -> None:
     if args.in_process:
         phases.append(phase("in-process", args.server, args.name, reps, args.seconds))
     figures = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "database": summary,
-               "settings": pg_target.settings(server_url(args.server, args.name)), "workers": len(reps), "phases": phases}
+               "settings": pg_target.settings(server_url(args.server, args.name)), "machine": machine(), "workers": len(reps),
+               "phases": phases}
     for one in phases:
-        print(show(one["table"], f"{one['mode']}: {len(reps)} reps at once for {one['seconds']} s"))
+        print(show(one["table"], f"{one['mode']}: {len(reps)} reps at once for {one['seconds']} s "
+                                 f"(load average {one['load'][0]} before, {one['load'][1]} after)"))
         print("check:", json.dumps({k: v if not isinstance(v, list) else v[:5] for k, v in one["check"].items()}))
         for error in one["errors"]:
             print("  error:", error)
+    print("machine:", ", ".join(f"{k}={v}" for k, v in figures["machine"].items()))
     print("server:", ", ".join(f"{k}={v}" for k, v in figures["settings"].items()))
     if args.explain:
         pg_target.recreate(server_url(args.server, args.name), template=f"{args.name}_base")  # a morning's list, not a worked one
