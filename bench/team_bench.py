@@ -75,10 +75,12 @@ def outcome_for(item: dict, rng: random.Random) -> str:
     return rng.choices(("no-answer", "voicemail", "gatekeeper"), (6, 3, 1))[0]
 
 
-def pick(items: list[dict], rng: random.Random) -> dict | None:
-    """One item of the list that can be logged as it stands (not one missing a phone or email)."""
+def pick(items: list[dict], rng: random.Random, first: bool = False) -> dict | None:
+    """One item of the list that can be logged as it stands (not one missing a phone or email): at random, or the first."""
     usable = [item for item in items if not item.get("missing")]
-    return rng.choice(usable) if usable else None
+    if not usable:
+        return None
+    return usable[0] if first else rng.choice(usable)
 
 
 class Subprocesses:
@@ -139,8 +141,9 @@ class InProcess:
         return self.timed(lambda: self.pipe.log(str(prospect_id), parse_outcome(outcome), self.at, note=note).to_json())
 
 
-def work(mode: str, url: str, rep: str, seconds: float, seed: int, out: str) -> None:
-    """One rep's loop for `seconds`: their list, then a log on one of its prospects; one JSON line per command."""
+def work(mode: str, url: str, rep: str, seconds: float, seed: int, out: str, first: bool = False) -> None:
+    """One rep's loop for `seconds`: their list, then a log on one of its prospects (`first`: the first one
+    that can be logged, so two workers of one rep collide); one JSON line per command."""
     rng = random.Random(seed)
     runner = Subprocesses(url, rep) if mode == "subprocess" else InProcess(url, rep)
     deadline = time.monotonic() + seconds
@@ -152,27 +155,28 @@ def work(mode: str, url: str, rep: str, seconds: float, seed: int, out: str) -> 
         while time.monotonic() < deadline:
             wall, cpu, items, error = runner.today()
             record(command="today", wall=wall, cpu=cpu, ok=not error, error=error, listed=len(items or []))
-            item = pick(items or [], rng)
+            item = pick(items or [], rng, first)
             if item is None:
                 if not error:
                     break  # the rep's day is done
                 continue
             n += 1
-            note = f"{NOTE} {rep} {n}"
+            note = f"{NOTE} {rep} w{seed} {n}"
             outcome = outcome_for(item, rng)
             wall, cpu, result, error = runner.log(item["prospect_id"], outcome, note)
             record(command="log", wall=wall, cpu=cpu, ok=not error, error=error, prospect_id=item["prospect_id"],
                    outcome=outcome, note=note, result=result)
 
 
-def run_workers(mode: str, url: str, reps: list[str], seconds: float, folder: Path) -> list[dict]:
-    """Start one process per rep at once, wait for all, and return every command they timed."""
+def run_workers(mode: str, url: str, reps: list[str], seconds: float, folder: Path, first: bool = False) -> list[dict]:
+    """Start one process per rep at once (a rep named twice works in two), wait for all, return every command timed."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")  # a clean interpreter each, no engine shared by fork
     folder.mkdir(parents=True, exist_ok=True)
-    outs = [folder / f"{mode}-{rep}.jsonl" for rep in reps]
-    workers = [context.Process(target=work, args=(mode, url, rep, seconds, n, str(out))) for n, (rep, out) in enumerate(zip(reps, outs))]
+    outs = [folder / f"{mode}-{n}-{rep}.jsonl" for n, rep in enumerate(reps)]
+    workers = [context.Process(target=work, args=(mode, url, rep, seconds, n, str(out), first))
+               for n, (rep, out) in enumerate(zip(reps, outs))]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -306,7 +310,7 @@ def show(lines: list[dict], title: str) -> str:
     return "\n".join(out)
 
 
-def phase(mode: str, server: str, name: str, reps: list[str], seconds: float) -> dict:
+def phase(mode: str, server: str, name: str, reps: list[str], seconds: float, first: bool = False) -> dict:
     """One timed run on a fresh copy of the base database, and its check."""
     url = server_url(server, name)
     pg_target.recreate(url, template=f"{name}_base")
@@ -315,7 +319,7 @@ def phase(mode: str, server: str, name: str, reps: list[str], seconds: float) ->
         Subprocesses(url, reps[0]).today()
     load = os.getloadavg()[0]
     started = time.monotonic()
-    records = run_workers(mode, url, reps, seconds, HERE / ".cache" / "team")
+    records = run_workers(mode, url, reps, seconds, HERE / ".cache" / "team", first)
     elapsed = time.monotonic() - started
     errors = sorted({r["error"] for r in records if r["error"]})
     return {"mode": mode, "seconds": round(elapsed, 1), "load": [round(load, 1), round(os.getloadavg()[0], 1)],
@@ -340,6 +344,8 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=1500, help="about how many items are due on the day, all reps together")
     parser.add_argument("--workers", type=int, default=8, help="reps working at once")
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--contend", action="store_true",
+                        help="workers in pairs as one rep, both logging the first item of the list: the same prospect at once")
     parser.add_argument("--in-process", action="store_true", help="also a phase without start-up (Pipeline calls)")
     parser.add_argument("--explain", action="store_true", help="then EXPLAIN ANALYZE the queries of one rep's today and log")
     parser.add_argument("--name", default=NAME, help="the run's database (the base one is NAME_base)")
@@ -349,10 +355,12 @@ def main() -> None:
         raise SystemExit("give --server postgresql+psycopg://user:password@host:port/postgres (or set CADENCE_TEST_DB)")
     summary = ensure_base(server_url(args.server, f"{args.name}_base"), args.prospects, args.touches, args.reps, args.due)
     reps = synth.rep_names(args.reps)[: args.workers]
-    phases = [phase("subprocess", args.server, args.name, reps, args.seconds)]
+    if args.contend:
+        reps = [rep for rep in reps[: (args.workers + 1) // 2] for _ in (1, 2)][: args.workers]
+    phases = [phase("subprocess", args.server, args.name, reps, args.seconds, args.contend)]
     if args.in_process:
-        phases.append(phase("in-process", args.server, args.name, reps, args.seconds))
-    figures = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "database": summary,
+        phases.append(phase("in-process", args.server, args.name, reps, args.seconds, args.contend))
+    figures = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "database": summary, "contend": args.contend,
                "settings": pg_target.settings(server_url(args.server, args.name)), "machine": machine(), "workers": len(reps),
                "phases": phases}
     for one in phases:
