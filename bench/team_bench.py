@@ -368,7 +368,7 @@ def main() -> None:
                                  f"(load average {one['load'][0]} before, {one['load'][1]} after)"))
         print("check:", json.dumps({k: v if not isinstance(v, list) else v[:5] for k, v in one["check"].items()}))
         for error in one["errors"]:
-            print("  error:", error)
+            print("  refused or failed:", error)
     print("machine:", ", ".join(f"{k}={v}" for k, v in figures["machine"].items()))
     print("server:", ", ".join(f"{k}={v}" for k, v in figures["settings"].items()))
     if args.explain:
