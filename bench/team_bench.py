@@ -9,7 +9,7 @@ run works on a fresh copy of it (cadence_team_bench, CREATE DATABASE ... TEMPLAT
 
 8 worker processes, each a different rep (CADENCE_USER=rep01, rep02, ...), loop for
 60 seconds: `cadence today --date DAY --json`, then `cadence log ID OUTCOME --date DAY
---note "team-bench REP N" --json` on one of the prospects that list gave them, each a
+--note "team-bench REP wWORKER N" --json` on one of the prospects that list gave them, each a
 subprocess of the installed `cadence` console script, timed by its wall clock (and
 its CPU time). `--in-process` runs a second phase, on another fresh copy, where each
 worker calls the same Pipeline methods in its own process: the same work without
@@ -44,7 +44,7 @@ import synth  # noqa: E402
 
 DAY = date(2026, 11, 24)  # a Tuesday, as bench/run.py
 NAME = "cadence_team_bench"  # the run's database; the base one is NAME_base
-NOTE = "team-bench"  # every touch the workers log carries "team-bench REP N"
+NOTE = "team-bench"  # every touch the workers log carries "team-bench REP wWORKER N"
 
 
 def server_url(url: str, database: str) -> str:
