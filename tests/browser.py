@@ -30,8 +30,8 @@ FLAGS = (
 
 def chromium() -> str:
     """The Chromium program; skips the test without one, fails it in CI."""
-    found = os.environ.get("CADENCE_CHROMIUM") or shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if found:
+    found = os.environ.get("CADENCE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if Path(found).is_file():
         return found
     if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
         pytest.fail("CI is set but Chromium is missing: install the distribution's chromium package (.ci/run does)")

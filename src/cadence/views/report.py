@@ -72,10 +72,10 @@ def _funnel(entries: list[dict]) -> str:
     parts = []
     for entry in shown:
         title = f"{entry['cadence']} — {entry['title']}" if entry["title"] else entry["cadence"]
-        counts = " · ".join(f"{entry['statuses'].get(s, 0)} {s}" for s in ("active", "snoozed", "paused", "engaged", "converted", "lost", "disqualified") if entry["statuses"].get(s, 0))
+        counts = " · ".join(f"{count} {status}" for status, count in entry["statuses"].items() if count)
         per_100 = entry["meetings_per_100"]
         first = entry["avg_touches_to_first_connect"]
-        line = f"{entry['enrolled']} enrolled" + (f": {counts}" if counts else "") + f" · fired by this cadence: {entry['fired']}"
+        line = f"{entry['enrolled']} enrolled" + (f": {counts}" if counts else "") + f" · {entry['fired']} fired by this cadence"
         line += f" · meetings per 100 prospects: {per_100:g}" if per_100 is not None else ""
         line += f" · touches to first connect: {first:g}" if first is not None else ""
         parts.append(f'<div class="cadence" data-cadence="{escape(entry["cadence"])}"><h3>{escape(title)}</h3>'
