@@ -65,7 +65,7 @@ def stats(
 @scoped
 def report(
     ctx: typer.Context,
-    out: Path = typer.Option(Path("report.html"), "-o", "--output", metavar="FILE", help="The HTML file to write (default: report.html in the current folder); replaced whole if it exists."),
+    out: Path = typer.Option(Path("report.html"), "-o", "--output", metavar="FILE", show_default=False, help="The HTML file to write (default: report.html in the current folder); replaced whole if it exists."),
     cadence: Optional[str] = typer.Option(None, "--cadence", help="Only this cadence."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only prospects who started their cadence on or after DATE (and touches from DATE)."),
     window: int = typer.Option(30, "--window", metavar="DAYS", help="A reply counts as a reply after fire within this many days of the fire."),
