@@ -157,19 +157,34 @@ def test_activity_over_time_fills_the_empty_periods_and_picks_the_period_by_span
         (date(2026, 11, 25), "email", "sent", True, 2),
         (date(2026, 11, 26), None, "replied", False, 1),
     ]
-    period, periods = over_time(rows)
+    period, periods, earlier = over_time(rows)
     assert period == "day"
     assert [(d.isoformat(), a.dials, a.connects, a.emails, a.replies) for d, a in periods] == [
         ("2026-11-23", 4, 1, 0, 0), ("2026-11-24", 0, 0, 0, 0), ("2026-11-25", 0, 0, 2, 0), ("2026-11-26", 0, 0, 0, 1)]
-    period, weeks = over_time(rows + [(date(2027, 1, 6), "call", "meeting", True, 1)])
+    period, weeks, _ = over_time(rows + [(date(2027, 1, 6), "call", "meeting", True, 1)])
     assert period == "week"
     assert [d.isoformat() for d, _ in weeks][:2] == ["2026-11-23", "2026-11-30"] and len(weeks) == 7
     assert (weeks[0][1].dials, weeks[-1][1].meetings) == (4, 1)
-    _, months = over_time(rows, "month")
+    _, months, _ = over_time(rows, "month")
     assert [(d.isoformat(), a.touches) for d, a in months] == [("2026-11-01", 7)]
     assert (period_for(date(2026, 1, 1), date(2026, 2, 11)), period_for(date(2026, 1, 1), date(2026, 2, 12))) == ("day", "week")
     assert period_for(date(2024, 1, 1), date(2027, 1, 1)) == "month"
-    assert over_time([]) == ("day", [])
+    assert earlier.touches == 0
+    assert over_time([])[:2] == ("day", [])
+
+
+def test_activity_over_time_keeps_the_last_periods_and_sums_up_the_older_ones():
+    rows = [(date(1691, 1, 15), "call", "no-answer", True, 9),  # a wild date in an old import
+            (date(2026, 11, 2), "call", "connected", True, 2), (date(2026, 11, 30), None, "replied", False, 1)]
+    period, months, earlier = over_time(rows)
+    assert period == "month" and len(months) == 120
+    assert (months[0][0], months[-1][0]) == (date(2016, 12, 1), date(2026, 11, 1))
+    assert (months[-1][1].dials, months[-1][1].connects, months[-1][1].replies) == (2, 2, 1)
+    assert (earlier.touches, earlier.dials, earlier.connects) == (9, 9, 0)
+    html = page({**_figures(), "activity": {"period": "month", "earlier": earlier.to_json(), "periods": [
+        {"start": d.isoformat(), **a.to_json()} for d, a in months]}}, "2026-11-30 09:00 UTC")
+    assert "Before 2016-12-01, not drawn: 9 touches (9 dials, 0 connects, 0 emails, 0 meetings, 0 replies)." in html
+    assert html.count('class="period" data-kind="dials"') == 120
 
 
 # ---------------------------------------------------------------- the command

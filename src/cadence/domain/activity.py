@@ -123,12 +123,17 @@ def _after(start: date, period: str) -> date:
     return start + timedelta(days=1)
 
 
-def over_time(rows: Iterable[tuple[date, str | None, str, bool, int]], period: str | None = None) -> tuple[str, list[tuple[date, Activity]]]:
-    """(period, [(first day of each period, what was done in it)]) from (day, step type, outcome, attempt,
-    touches) rows: every period from the first touch's to the last's, the empty ones too. No rows, no periods."""
+MAX_PERIODS = 120  # bars per chart: ten years of months; older touches are summed up in one line
+
+
+def over_time(rows: Iterable[tuple[date, str | None, str, bool, int]], period: str | None = None,
+              most: int = MAX_PERIODS) -> tuple[str, list[tuple[date, Activity]], Activity]:
+    """(period, [(first day of each period, what was done in it)], what was done before the first one shown)
+    from (day, step type, outcome, attempt, touches) rows: every period from the first touch's to the last's,
+    the empty ones too, at most the last `most` of them. No rows, no periods."""
     rows = list(rows)
     if not rows:
-        return period or "day", []
+        return period or "day", [], Activity()
     days = [row[0] for row in rows]
     period = period or period_for(min(days), max(days))
     found: dict[date, Activity] = {}
@@ -138,4 +143,8 @@ def over_time(rows: Iterable[tuple[date, str | None, str, bool, int]], period: s
     while start <= last:
         out.append((start, found.get(start, Activity())))
         start = _after(start, period)
-    return period, out
+    earlier = Activity()
+    for start, done in out[:-most]:
+        for kind, count in done.to_json().items():
+            setattr(earlier, kind, getattr(earlier, kind) + count)
+    return period, out[-most:], earlier

@@ -150,5 +150,10 @@ def _activity(found: dict) -> str:
     about = (f'<p class="note">Touches logged per {period}, {first} to {last} ({period}s starting on the date shown): '
              "dials are calls made, connects the calls answered (connected or meeting), emails those sent, "
              "meetings those booked, replies those received.</p>")
+    if found.get("earlier"):
+        before = found["earlier"]
+        about += (f'<p class="note">Before {first}, not drawn: {before["touches"]} touches ({before["dials"]} dials, '
+                  f'{before["connects"]} connects, {before["emails"]} emails, {before["meetings"]} meetings, '
+                  f'{before["replies"]} replies).</p>')
     charts_by_kind = "".join(f"<h3>{kind.capitalize()} per {period}</h3>{charts.activity(kind, periods, period)}" for kind in KINDS)
     return _section("activity", "Activity over time", about + charts_by_kind)
