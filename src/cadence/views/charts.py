@@ -96,7 +96,7 @@ def _rate(rate: float | None) -> str:
 
 def replies_after_fire(rows: list[dict]) -> str:
     """For each cadence that fired anyone: a pale bar of the fired, a dark one of those who replied within the window."""
-    left, width, row = 220, 480, 30
+    left, width, row = 200, 400, 30
     most = max((r["fired"] for r in rows), default=0) or 1
     body = []
     for n, entry in enumerate(rows):
