@@ -96,7 +96,7 @@ def _database_failure(exc: Exception, ctx) -> str:
 # A test checks this against the commands the modules register.
 COMMANDS = {
     "add": "daily", "import": "daily", "today": "daily", "log": "daily", "undo": "daily", "show": "daily",
-    "stats": "insight", "export": "insight", "email": "insight", "calendar": "insight",
+    "stats": "insight", "report": "insight", "export": "insight", "email": "insight", "calendar": "insight",
     "work": "working", "pause": "working", "resume": "working", "snooze": "working", "enroll": "working",
     "away": "working", "lingering": "working",
     "assign": "team",

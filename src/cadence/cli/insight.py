@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cadence.cli.common import AT, DATE, JSON, clock, moment, parse_date, pipeline, print_json, scoped, the_day
+from cadence.cli.common import AT, DATE, JSON, clock, moment, now, parse_date, pipeline, print_json, scoped, the_day
 from cadence.errors import CadenceError
 
 
@@ -60,6 +60,31 @@ def stats(
         from cadence.views import insight as output_insight
 
         output_insight.stats(entries)
+
+
+@scoped
+def report(
+    ctx: typer.Context,
+    out: Path = typer.Option(Path("report.html"), "-o", "--output", metavar="FILE", show_default=False, help="The HTML file to write (default: report.html in the current folder); replaced whole if it exists."),
+    cadence: Optional[str] = typer.Option(None, "--cadence", help="Only this cadence."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only prospects who started their cadence on or after DATE (and touches from DATE)."),
+    window: int = typer.Option(30, "--window", metavar="DAYS", help="A reply counts as a reply after fire within this many days of the fire."),
+) -> None:
+    """One HTML file of charts: the funnel per cadence, replies after fire, variant results, best hours to call, activity over time.
+
+    The file is self-contained (styles and charts inside it, no script, no
+    link out): open it in any browser, offline, or send it on. The figures
+    are those of `stats --json` and `stats --hours --json` for the same scope.
+    """
+    from cadence.channels.export import write_file
+    from cadence.pipeline.report import figures
+    from cadence.views.report import page
+
+    pipe = pipeline(ctx)
+    found = figures(pipe, cadence=cadence, since=parse_date(since, "--since"), window=window)
+    generated = now().astimezone(pipe.profile.zone).strftime("%Y-%m-%d %H:%M %Z")
+    write_file(out, page(found, generated).encode("utf-8"))
+    typer.echo(f"Wrote the report to {out.resolve()}: open it in a browser.")
 
 
 @scoped
@@ -212,6 +237,7 @@ def calendar(
 
 def register(app: typer.Typer) -> None:
     app.command()(stats)
+    app.command()(report)
     app.command()(export)
     app.command()(email)
     app.command()(calendar)

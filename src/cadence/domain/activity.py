@@ -93,3 +93,58 @@ def progress_line(found: list[Goal]) -> str:
         if shown:
             parts.append(f"{lead}: " + " · ".join(shown))
     return "Goals " + "; ".join(parts) if parts else ""
+
+
+# ---------------------------------------------------------------- activity over time (cadence report)
+
+PERIODS = ("day", "week", "month")
+
+
+def period_for(first: date, last: date) -> str:
+    """day for a span under six weeks, week under three years, else month: a chart of at most ~160 bars."""
+    span = (last - first).days
+    return "day" if span < 42 else "week" if span < 3 * 365 else "month"
+
+
+def period_start(day: date, period: str) -> date:
+    """The first day of the day, week (Monday) or month holding `day`."""
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _after(start: date, period: str) -> date:
+    if period == "week":
+        return start + timedelta(days=7)
+    if period == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+MAX_PERIODS = 120  # bars per chart: ten years of months; older touches are summed up in one line
+
+
+def over_time(rows: Iterable[tuple[date, str | None, str, bool, int]], period: str | None = None,
+              most: int = MAX_PERIODS) -> tuple[str, list[tuple[date, Activity]], Activity]:
+    """(period, [(first day of each period, what was done in it)], what was done before the first one shown)
+    from (day, step type, outcome, attempt, touches) rows: every period from the first touch's to the last's,
+    the empty ones too, at most the last `most` of them. No rows, no periods."""
+    rows = list(rows)
+    if not rows:
+        return period or "day", [], Activity()
+    days = [row[0] for row in rows]
+    period = period or period_for(min(days), max(days))
+    found: dict[date, Activity] = {}
+    for on, step_type, outcome, attempt, count in rows:
+        found.setdefault(period_start(on, period), Activity()).add(step_type, outcome, attempt, count)
+    out, start, last = [], period_start(min(days), period), period_start(max(days), period)
+    while start <= last:
+        out.append((start, found.get(start, Activity())))
+        start = _after(start, period)
+    earlier = Activity()
+    for start, done in out[:-most]:
+        for kind, count in done.to_json().items():
+            setattr(earlier, kind, getattr(earlier, kind) + count)
+    return period, out[-most:], earlier

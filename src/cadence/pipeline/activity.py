@@ -43,3 +43,18 @@ def by_rep(pipe, cadence: str | None = None, since: date | None = None) -> list[
             "connect_rate": round(done.connects / done.dials, 4) if done.dials else None,
         })
     return rows
+
+
+def over_time(pipe, cadence: str | None = None, since: date | None = None, period: str | None = None) -> dict:
+    """Touches by kind per day, week or month (chosen by the span unless given), for the prospects in scope
+    as `stats` counts them: {"period": ..., "periods": [{"start": "YYYY-MM-DD", "dials": ..., ...}], "earlier": ...}
+    with at most the last 120 periods, the touches before them summed in `earlier` (null when there are none)."""
+    scope = Scope(owner=pipe.scope, cadence=cadence, since=since)
+    with pipe.reading() as session:
+        rows = insight.activity_by_day(session, scope)
+    chosen, periods, earlier = activity.over_time(rows, period)
+    return {
+        "period": chosen,
+        "periods": [{"start": start.isoformat(), **done.to_json()} for start, done in periods],
+        "earlier": earlier.to_json() if earlier.touches else None,  # before the first period shown
+    }

@@ -270,6 +270,15 @@ def activity_by_owner(session: Session, scope: Scope) -> list[tuple]:
     return [(w, t, o, bool(a), int(n)) for w, t, o, a, n in session.execute(query)]
 
 
+def activity_by_day(session: Session, scope: Scope) -> list[tuple]:
+    """(day, step type, outcome, attempt, touches) for the touches in scope, the same cohort as `stats`
+    (the activity over time of `cadence report`): one GROUP BY, a few rows a day."""
+    query = select(Touch.on, Touch.step_type, Touch.outcome, Touch.attempt, func.count(Touch.id)).group_by(
+        Touch.on, Touch.step_type, Touch.outcome, Touch.attempt
+    )
+    return [(d, t, o, bool(a), int(n)) for d, t, o, a, n in session.execute(scope.touches(query))]
+
+
 def prospects_by_owner(session: Session, scope: Scope) -> list[tuple[str, str, int]]:
     """(owner, status, prospects) for the prospects in scope."""
     query = select(Prospect.owner, Prospect.status, func.count(Prospect.id)).group_by(Prospect.owner, Prospect.status)

@@ -1,2 +1,2 @@
-"""What a person sees in a terminal: rich output of the daily commands (daily) and of stats (insight).
+"""What a person sees: rich output of the daily commands (daily) and of stats (insight), the HTML report (report, charts).
 Takes plain values from the layers below; imports only the domain (for words like plural), cadence.errors and rich."""
