@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadence.cadences.model import Cadence
 from cadence.domain import engine
@@ -12,8 +12,10 @@ from cadence.domain.contacts import full_name
 from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from cadence.pipeline.base import Base
-from cadence.store import cleaning, queries, tally
-from cadence.store.models import Prospect, Touch
+from cadence.store import queries
+
+if TYPE_CHECKING:
+    from cadence.store.models import Prospect
 
 
 @dataclass
@@ -59,6 +61,8 @@ class Outcomes(Base):
         `message_id` is kept on the touch: the email sent, or the message `cadence sync` read it from.
         """
         from cadence.domain import dates
+        from cadence.store import tally
+        from cadence.store.models import Touch
 
         at = self.profile.aware(at)
         day = self.profile.local_day(at)
@@ -154,6 +158,9 @@ class Outcomes(Base):
 
     def undo(self, ref: str | None = None) -> dict[str, Any]:
         """Remove the last touch (of one prospect, or the last logged at all) and restore the state before it."""
+        from cadence.store import cleaning, tally
+        from cadence.store.models import Prospect
+
         with self.writing() as session:
             prospect_id = self.find(session, ref).id if ref else None
             touch = queries.last_touch(session, prospect_id, self.user or None)

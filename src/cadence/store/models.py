@@ -37,6 +37,12 @@ class Contact(SQLModel):
     tags: str = _column(P, "tags", "")
 
 
+class NewProspect(Contact):
+    """A prospect to add: their contact fields and custom fields (cadence.pipeline's add and import)."""
+
+    fields: dict[str, str] = {}
+
+
 class Prospect(Contact, table=True):
     __table__ = P
 
