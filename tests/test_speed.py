@@ -126,9 +126,12 @@ def test_the_commands_run_all_day_read_without_the_orm(prospect_factory, args):
     assert "sqlmodel" not in report["imported"] and not report["orm"], report
 
 
-def test_a_write_still_uses_the_orm(prospect_factory):
+def test_log_writes_without_the_orm_and_undo_with_it(prospect_factory):
     prospect_factory(first_name="Megan", start=DAY)
+    imported("today", "--date", "2026-11-23", "--json")  # warm the cadence cache
     report = probe("log", "Megan", "vm", "--at", "2026-11-23T10:00")
+    assert "sqlmodel" not in report["imported"] and not report["orm"], report
+    report = probe("undo")
     assert "sqlmodel" in report["imported"] and report["orm"]
 
 

@@ -72,6 +72,18 @@ class Base:
             with session.begin():
                 yield session
 
+    @contextmanager
+    def committing(self) -> Iterator[Connection]:
+        """`writing` on a bare Connection, for a write that needs no ORM (`log`): the same
+        BEGIN IMMEDIATE on SQLite, and every prospect row read locked (FOR UPDATE) on PostgreSQL."""
+        with self.engine.execution_options(immediate=True).connect() as connection:
+            connection.info["locking"] = True
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                connection.info.pop("locking", None)
+
     def cadence(self, name: str) -> Cadence:
         return self.library.get(name)
 

@@ -12,7 +12,9 @@ from cadence.domain.contacts import full_name
 from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from cadence.pipeline.base import Base
+from cadence.pipeline import versions
 from cadence.store import queries
+from cadence.store.tables import prospect as P
 
 if TYPE_CHECKING:
     from cadence.store.models import Prospect
@@ -62,14 +64,13 @@ class Outcomes(Base):
         """
         from cadence.domain import dates
         from cadence.store import tally
-        from cadence.store.models import Touch
 
         at = self.profile.aware(at)
         day = self.profile.local_day(at)
         asked = dates.read_day(callback_on, day) if isinstance(callback_on, str) else (callback_on, False)
-        with self.writing() as session:
+        with self.committing() as session:
             row = self.find(session, ref)
-            plan = self.plan_of(row)
+            plan = self.plan_of(row, session)
             if row.cadence and plan is None and row.status in (Status.ACTIVE.value, Status.SNOOZED.value):
                 self.cadence(row.cadence)  # raises the loader's error: unknown or broken file
             before = queries.state_of(row)
@@ -99,28 +100,28 @@ class Outcomes(Base):
             )
             touch = result.touch
             with tally.watching(session, [row.id]):
-                session.add(
-                    Touch(
-                        prospect_id=row.id,
-                        at=at.astimezone(timezone.utc),
-                        on=day,
-                        cadence=row.cadence,
-                        step=touch.step,
-                        step_type=touch.step_type,
-                        outcome=outcome.value,
-                        note=note,
-                        attempt=touch.attempt,
-                        after_fire=touch.after_fire,
-                        forced=touch.forced,
-                        owner=self.user or row.owner,
-                        message_id=message_id,
-                        state_before=queries.snapshot(before),
-                    )
+                queries.add_touch(
+                    session,
+                    prospect_id=row.id,
+                    at=at.astimezone(timezone.utc),
+                    on=day,
+                    cadence=row.cadence,
+                    step=touch.step,
+                    step_type=touch.step_type,
+                    outcome=outcome.value,
+                    note=note,
+                    attempt=touch.attempt,
+                    after_fire=touch.after_fire,
+                    forced=touch.forced,
+                    owner=self.user or row.owner,
+                    message_id=message_id,
+                    state_before=queries.snapshot(before),
                 )
-                queries.put_state(row, result.state)
-                row.updated_at = at.astimezone(timezone.utc)
+                queries.write_state(session, row.id, result.state, at.astimezone(timezone.utc))
             if row.cadence and not row.cadence_version and plan is not None:
-                self.pin_version(row, plan, session)  # enrolled before versions were recorded
+                # Enrolled before versions were recorded: pin the one they follow now.
+                version = versions.record(session, plan, at.astimezone(timezone.utc))
+                session.execute(P.update().where(P.c.id == row.id).values(cadence_version=version))
             after = result.state
             return Logged(
                 prospect_id=row.id,

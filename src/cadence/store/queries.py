@@ -39,7 +39,8 @@ def _select(session: Session | Connection, table):
     change), on a bare Connection of plain rows with the same attributes (which reads need no
     ORM, SQLModel or pydantic for: see docs/performance.md)."""
     if isinstance(session, Connection):
-        return select(table)
+        # A Core write transaction (Base.committing) locks what it reads, as lock_prospects does for the ORM.
+        return select(table).with_for_update(of=table) if session.info.get("locking") else select(table)
     from cadence.store import models
 
     return select({P: models.Prospect, T: models.Touch}[table])
@@ -84,6 +85,17 @@ def put_state(row: Prospect, state: State) -> None:
     """Copy a state onto the prospect row."""
     for name, value in asdict(state).items():
         setattr(row, name, value.value if isinstance(value, Status) else value)
+
+
+def write_state(connection: Connection, prospect_id: int, state: State, at) -> None:
+    """Write a state onto the stored prospect row (a Core write: `log`)."""
+    values = {name: value.value if isinstance(value, Status) else value for name, value in asdict(state).items()}
+    connection.execute(P.update().where(P.c.id == prospect_id).values(**values, updated_at=at))
+
+
+def add_touch(connection: Connection, **values) -> None:
+    """Insert one touch row (a Core write: `log`); columns left out take their defaults."""
+    connection.execute(T.insert().values(**values))
 
 
 def snapshot(state: State) -> dict:
@@ -275,10 +287,10 @@ def delete_touch(session: Session, touch_id: int) -> None:
 
 def save_version(session: Session, hash_: str, name: str, content: dict, at) -> None:
     """Store a copy of one cadence version; a copy already stored is left as it is."""
-    from cadence.store.models import CadenceVersion
+    from cadence.store.tables import cadence_version as CadenceVersion
 
     values = {"hash": hash_, "name": name, "content": content, "created_at": at}
-    dialect = session.get_bind().dialect.name
+    dialect = session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
@@ -286,9 +298,8 @@ def save_version(session: Session, hash_: str, name: str, content: dict, at) -> 
             from sqlalchemy.dialects.postgresql import insert
         # Two reps enrolling into the same new version at once both insert it.
         session.execute(insert(CadenceVersion).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
-    elif session.get(CadenceVersion, hash_) is None:
-        session.add(CadenceVersion(**values))
-        session.flush()
+    elif stored_version(session, hash_) is None:
+        session.execute(CadenceVersion.insert().values(**values))
 
 
 def stored_version(session: Session, hash_: str):
