@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from cadence.store import address, db
+from cadence.store import address, db, tables
 
 from conftest import ON_POSTGRES, TEST_DB, postgres_url
 
@@ -157,7 +157,7 @@ def test_migrations_match_the_models():
     engine = db.open_engine(None)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, SQLModel.metadata)
+        differences = compare_metadata(context, tables.metadata)
     engine.dispose()
     if ON_POSTGRES:
         # PostgreSQL hands an expression index back in its own spelling (casts, brackets), which

@@ -60,8 +60,17 @@ def test_the_command_list_is_not_cut_off_at_80_columns():
     assert "  import     Import leads from CSV: one transaction; duplicates skipped, bad\n             rows reported by line.\n" in text
 
 
+def in_bash(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`cadence ARGS` typed at a bash prompt: Typer finds the shell among the process's parents,
+    which a test run detached from any shell (in the background, under CI) does not have."""
+    command = [sys.executable, "-m", "cadence", *args]
+    return subprocess.run(
+        ["bash", "-c", '"$@"; exit $?', "bash", *command], capture_output=True, text=True, env={**os.environ, **env}, timeout=60
+    )
+
+
 def test_show_completion_prints_a_script_for_the_shell():
-    result = run("--show-completion", "bash")
+    result = in_bash("--show-completion", "bash")
     assert result.returncode == 0
     assert "_CADENCE_COMPLETE=complete_bash" in result.stdout
 
@@ -74,7 +83,7 @@ def test_completion_completes_commands_and_subcommands():
 
 
 def test_install_completion_writes_the_shell_script(tmp_path):
-    result = run("--install-completion", "bash", HOME=str(tmp_path), SHELL="/bin/bash")
+    result = in_bash("--install-completion", "bash", HOME=str(tmp_path), SHELL="/bin/bash")
     assert result.returncode == 0, result.stderr
     script = tmp_path / ".bash_completions" / "cadence.sh"
     assert "_CADENCE_COMPLETE" in script.read_text()

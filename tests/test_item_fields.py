@@ -6,7 +6,7 @@ import typing
 from dataclasses import fields
 
 from cadence.pipeline.reading import Item
-from cadence.pipeline.adding import NewProspect
+from cadence.store.models import NewProspect
 from cadence.store.models import Contact, Prospect
 
 SHARED = ("company", "title", "phone", "email", "timezone")

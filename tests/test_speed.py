@@ -32,7 +32,8 @@ PROBE = textwrap.dedent(
         code = 0
     heavy = sorted({name.split(".")[0] for name in sys.modules} & set(%r))
     cli = sorted(name for name in sys.modules if name.startswith("cadence.cli."))
-    sys.stderr.write("\\n" + json.dumps({"code": code, "imported": heavy, "cli": cli}) + "\\n")
+    orm = "sqlalchemy.orm" in sys.modules
+    sys.stderr.write("\\n" + json.dumps({"code": code, "imported": heavy, "cli": cli, "orm": orm}) + "\\n")
     """
     % (HEAVY,)
 )
@@ -103,9 +104,35 @@ def test_cadences_list_as_json_imports_nothing_heavy_once_cached():
 
 def test_today_as_json_needs_the_database_only_once_scripts_are_known(prospect_factory):
     prospect_factory(first_name="Megan", start=DAY)
-    assert imported("today", "--date", "2026-11-23", "--json") == ["jinja2", "pydantic", "sqlalchemy", "sqlmodel"]
+    assert imported("today", "--date", "2026-11-23", "--json") == ["jinja2", "pydantic", "sqlalchemy"]
     # Later runs: the plain form of its scripts comes from the cache folder (the cadence already did).
-    assert imported("today", "--date", "2026-11-23", "--json") == ["pydantic", "sqlalchemy", "sqlmodel"]
+    # pydantic is Typer's (it checks option values with it); SQLModel and the ORM are never loaded.
+    assert imported("today", "--date", "2026-11-23", "--json") == ["pydantic", "sqlalchemy"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("today", "--date", "2026-11-23"),
+        ("today", "--date", "2026-11-23", "--brief"),
+        ("show", "Megan"),
+        ("show", "Megan", "--json"),
+    ],
+)
+def test_the_commands_run_all_day_read_without_the_orm(prospect_factory, args):
+    prospect_factory(first_name="Megan", start=DAY)
+    imported("today", "--date", "2026-11-23", "--json")  # warm the cadence cache
+    report = probe(*args)
+    assert "sqlmodel" not in report["imported"] and not report["orm"], report
+
+
+def test_log_writes_without_the_orm_and_undo_with_it(prospect_factory):
+    prospect_factory(first_name="Megan", start=DAY)
+    imported("today", "--date", "2026-11-23", "--json")  # warm the cadence cache
+    report = probe("log", "Megan", "vm", "--at", "2026-11-23T10:00")
+    assert "sqlmodel" not in report["imported"] and not report["orm"], report
+    report = probe("undo")
+    assert "sqlmodel" in report["imported"] and report["orm"]
 
 
 def test_log_by_id_or_name_does_not_load_the_phone_library(prospect_factory):

@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel
 
 from cadence.domain.engine import Outcome
 from cadence.errors import CadenceError
-from cadence.store import address, db, queries
+from cadence.store import address, db, queries, tables
 from cadence.store.models import Prospect, Touch
 
 # Tests of the SQLite file itself; the rest also run on PostgreSQL (CADENCE_TEST_DB).
@@ -78,7 +78,7 @@ def test_migrations_match_the_models(path):
     engine = opened(path)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
-        assert compare_metadata(context, SQLModel.metadata) == []
+        assert compare_metadata(context, tables.metadata) == []
     engine.dispose()
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from cadence.cadences.model import Cadence
 from cadence.domain import engine
@@ -15,14 +13,12 @@ from cadence.domain.profile import check_setting
 from cadence.errors import CadenceError
 from cadence.pipeline import versions
 from cadence.pipeline.base import Base
-from cadence.store import queries, tally
-from cadence.store.models import Contact, Prospect
+from cadence.store import queries
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
-class NewProspect(Contact):
-    """A prospect to add: their contact fields (cadence.store.models.Contact) and custom fields."""
-
-    fields: dict[str, str] = {}
+    from cadence.store.models import NewProspect, Prospect
 
 
 class Adding(Base):
@@ -72,6 +68,8 @@ class Adding(Base):
         if person.timezone:
             check_timezone(person.timezone)
         stamp = now.astimezone(timezone.utc)
+        from cadence.store.models import Prospect
+
         return Prospect(
             first_name=clean_text(person.first_name),
             last_name=clean_text(person.last_name),
@@ -138,6 +136,8 @@ class Adding(Base):
         with self.writing() as session:
             row = self.find(session, ref)
             previous = row.owner
+            from cadence.store import tally
+
             with tally.watching(session, [row.id]):
                 row.owner = rep
             row.updated_at = self.profile.aware(now).astimezone(timezone.utc)

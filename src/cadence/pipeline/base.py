@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import timezone, tzinfo
-from typing import Iterator
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Iterator
 
 from cadence.cadences.library import Library
 from cadence.cadences.model import Cadence
@@ -19,7 +17,12 @@ from cadence.domain.profile import Profile
 from cadence.errors import CadenceError
 from cadence.pipeline import versions
 from cadence.store import queries
-from cadence.store.models import Prospect
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
+
+    from cadence.store.models import Prospect
 
 
 class Base:
@@ -28,7 +31,7 @@ class Base:
     def __init__(self, engine_, user: str | None = None, system_zone: tzinfo = timezone.utc):
         self.engine = engine_
         self.system_zone = system_zone
-        with self.reading() as session:
+        with self.peeking() as session:
             shared = queries.profile(session, "")
             self.user = user or shared.get("user") or ""
             # Whose prospects the lists (today, work, stats, ...) show: the rep's own, None for everyone's.
@@ -36,14 +39,23 @@ class Base:
             self.profile = Profile(queries.profile(session, self.user), system_zone)
         self.library = Library(me_keys=self.profile.values.keys())
         # Which version of its cadence each prospect follows; notices for `today`.
-        self.versions = versions.Book(self.library, self.reading)
+        self.versions = versions.Book(self.library, self.peeking)
 
     # ------------------------------------------------------------ sessions
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        from sqlmodel import Session
+
         with Session(self.engine) as session:
             yield session
+
+    @contextmanager
+    def peeking(self) -> Iterator[Connection]:
+        """A read on a bare Connection: rows, not objects, and no ORM, SQLModel or pydantic to
+        import, for the commands run fifty times a day (today, show; docs/performance.md)."""
+        with self.engine.connect() as connection:
+            yield connection
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -53,11 +65,24 @@ class Base:
         read here is locked (SELECT ... FOR UPDATE) until commit. See docs/team.md.
         """
         from sqlalchemy import event
+        from sqlmodel import Session
 
         with Session(self.engine.execution_options(immediate=True)) as session:
             event.listen(session, "do_orm_execute", queries.lock_prospects)
             with session.begin():
                 yield session
+
+    @contextmanager
+    def committing(self) -> Iterator[Connection]:
+        """`writing` on a bare Connection, for a write that needs no ORM (`log`): the same
+        BEGIN IMMEDIATE on SQLite, and every prospect row read locked (FOR UPDATE) on PostgreSQL."""
+        with self.engine.execution_options(immediate=True).connect() as connection:
+            connection.info["locking"] = True
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                connection.info.pop("locking", None)
 
     def cadence(self, name: str) -> Cadence:
         return self.library.get(name)
@@ -69,15 +94,20 @@ class Base:
             return Calendar(business=True, country=self.profile.country, days_off=self.profile.days_off)
         return cadence.calendar(self.profile.days_off, self.profile.country)
 
-    def plan_of(self, row: Prospect) -> Cadence | None:
-        """The plan the prospect follows: their recorded version of the cadence (None when there is none)."""
+    def plan_of(self, row: Prospect, session: Session | Connection | None = None) -> Cadence | None:
+        """The plan the prospect follows: their recorded version of the cadence (None when there is none).
+
+        A stored version is read in `session`, else in the ORM object's own session, else in a fresh read.
+        """
         if not row.cadence:
             return None
-        from sqlalchemy.orm import object_session
+        if session is None and hasattr(row, "_sa_instance_state"):
+            from sqlalchemy.orm import object_session
 
-        return self.versions.plan(row.cadence, row.cadence_version, object_session(row))
+            session = object_session(row)
+        return self.versions.plan(row.cadence, row.cadence_version, session)
 
-    def find(self, session: Session, ref: str) -> Prospect:
+    def find(self, session: Session | Connection, ref: str) -> Prospect:
         """The one prospect `ref` names; refuses none or several (listing them)."""
         if not ref.strip():
             raise CadenceError("name a prospect by id, email, phone or part of the name")

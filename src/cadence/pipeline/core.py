@@ -8,11 +8,22 @@ Library first: the CLI calls these and prints what they return.
 
 from __future__ import annotations
 
-from cadence.pipeline.adding import Adding, NewProspect
+from typing import Any
+
+from cadence.pipeline.adding import Adding
 from cadence.pipeline.outcomes import Logged, Outcomes, item_channel
 from cadence.pipeline.reading import Item, ReadSide
 
 __all__ = ["Item", "Logged", "NewProspect", "Pipeline", "item_channel"]
+
+
+def __getattr__(name: str) -> Any:
+    # NewProspect is a SQLModel class: loaded when asked for, so `today` and `show` never import SQLModel.
+    if name == "NewProspect":
+        from cadence.store.models import NewProspect
+
+        return NewProspect
+    raise AttributeError(name)
 
 
 class Pipeline(ReadSide, Adding, Outcomes):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadence.cadences.model import Cadence
 from cadence.domain import engine
@@ -12,8 +12,12 @@ from cadence.domain.contacts import full_name
 from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError
 from cadence.pipeline.base import Base
-from cadence.store import cleaning, queries, tally
-from cadence.store.models import Prospect, Touch
+from cadence.pipeline import versions
+from cadence.store import queries
+from cadence.store.tables import prospect as P
+
+if TYPE_CHECKING:
+    from cadence.store.models import Prospect
 
 
 @dataclass
@@ -59,13 +63,14 @@ class Outcomes(Base):
         `message_id` is kept on the touch: the email sent, or the message `cadence sync` read it from.
         """
         from cadence.domain import dates
+        from cadence.store import tally
 
         at = self.profile.aware(at)
         day = self.profile.local_day(at)
         asked = dates.read_day(callback_on, day) if isinstance(callback_on, str) else (callback_on, False)
-        with self.writing() as session:
+        with self.committing() as session:
             row = self.find(session, ref)
-            plan = self.plan_of(row)
+            plan = self.plan_of(row, session)
             if row.cadence and plan is None and row.status in (Status.ACTIVE.value, Status.SNOOZED.value):
                 self.cadence(row.cadence)  # raises the loader's error: unknown or broken file
             before = queries.state_of(row)
@@ -95,28 +100,28 @@ class Outcomes(Base):
             )
             touch = result.touch
             with tally.watching(session, [row.id]):
-                session.add(
-                    Touch(
-                        prospect_id=row.id,
-                        at=at.astimezone(timezone.utc),
-                        on=day,
-                        cadence=row.cadence,
-                        step=touch.step,
-                        step_type=touch.step_type,
-                        outcome=outcome.value,
-                        note=note,
-                        attempt=touch.attempt,
-                        after_fire=touch.after_fire,
-                        forced=touch.forced,
-                        owner=self.user or row.owner,
-                        message_id=message_id,
-                        state_before=queries.snapshot(before),
-                    )
+                queries.add_touch(
+                    session,
+                    prospect_id=row.id,
+                    at=at.astimezone(timezone.utc),
+                    on=day,
+                    cadence=row.cadence,
+                    step=touch.step,
+                    step_type=touch.step_type,
+                    outcome=outcome.value,
+                    note=note,
+                    attempt=touch.attempt,
+                    after_fire=touch.after_fire,
+                    forced=touch.forced,
+                    owner=self.user or row.owner,
+                    message_id=message_id,
+                    state_before=queries.snapshot(before),
                 )
-                queries.put_state(row, result.state)
-                row.updated_at = at.astimezone(timezone.utc)
+                queries.write_state(session, row.id, result.state, at.astimezone(timezone.utc))
             if row.cadence and not row.cadence_version and plan is not None:
-                self.pin_version(row, plan, session)  # enrolled before versions were recorded
+                # Enrolled before versions were recorded: pin the one they follow now.
+                version = versions.record(session, plan, at.astimezone(timezone.utc))
+                session.execute(P.update().where(P.c.id == row.id).values(cadence_version=version))
             after = result.state
             return Logged(
                 prospect_id=row.id,
@@ -154,6 +159,9 @@ class Outcomes(Base):
 
     def undo(self, ref: str | None = None) -> dict[str, Any]:
         """Remove the last touch (of one prospect, or the last logged at all) and restore the state before it."""
+        from cadence.store import cleaning, tally
+        from cadence.store.models import Prospect
+
         with self.writing() as session:
             prospect_id = self.find(session, ref).id if ref else None
             touch = queries.last_touch(session, prospect_id, self.user or None)

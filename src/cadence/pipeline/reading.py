@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadence.cadences.model import Cadence
 from cadence.cadences.templates import render
@@ -13,8 +13,10 @@ from cadence.domain.contacts import full_name
 from cadence.domain.engine import Status
 from cadence.errors import CadenceError
 from cadence.pipeline.base import Base
-from cadence.store import cleaning, queries
-from cadence.store.models import Prospect
+from cadence.store import queries
+
+if TYPE_CHECKING:
+    from cadence.store.models import Prospect
 
 
 @dataclass
@@ -67,7 +69,7 @@ class ReadSide(Base):
         `texts=False` leaves scripts, subjects and voicemails unrendered (empty), for views that never show them.
         """
         day = on or self.profile.local_day(now)
-        with self.reading() as session:
+        with self.peeking() as session:
             rows = queries.due(session, day, self.scope)
             callbacks = [r.id for r in rows if r.status != Status.ACTIVE.value]
             notes = queries.last_notes(session, callbacks)
@@ -190,11 +192,11 @@ class ReadSide(Base):
 
     def show(self, ref: str) -> dict[str, Any]:
         """The prospect, where they stand, and their touches in order."""
-        with self.reading() as session:
+        with self.peeking() as session:
             row = self.find(session, ref)
             history = queries.touches(session, row.id)
-            changes = cleaning.changes(session, row.id)
-        plan = self.plan_of(row)
+            changes = queries.changes(session, row.id)
+            plan = self.plan_of(row, session)
         active = row.status == Status.ACTIVE.value
         next_type = engine.item_type(plan, queries.state_of(row))
         return {

@@ -39,10 +39,6 @@ def add_change(session: Session, prospect_id: int, at: datetime, text: str, undo
     session.add(Change(prospect_id=prospect_id, at=at, text=text, undo=undo))
 
 
-def changes(session: Session, prospect_id: int) -> Sequence[Change]:
-    return session.execute(select(Change).where(Change.prospect_id == prospect_id).order_by(Change.at, Change.id)).scalars().all()
-
-
 def delete_prospect(session: Session, prospect_id: int) -> int:
     """Delete a prospect, their touches and their history; returns how many touches went."""
     touches = session.execute(delete(Touch).where(Touch.prospect_id == prospect_id)).rowcount

@@ -1,63 +1,71 @@
-"""The tables. The enrollment state lives on the prospect row so `today` reads indexed columns."""
+"""The SQLModel classes of the writes that use the ORM, mapped onto the tables of cadence.store.tables.
+
+Each column is declared once, in tables.py; a class here names its fields' Python types and
+defaults for pydantic and takes the column itself from there (`_column`).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Optional
 
-import unicodedata
-
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, Integer, String, Table, event, text
+from sqlalchemy import Table, event
 from sqlmodel import Field, SQLModel
 
+from cadence.store import tables
+from cadence.store.tables import name_key, stat_tally  # noqa: F401  (re-exported: older imports read them here)
 
-def name_key(first_name: str, last_name: str) -> str:
-    """The full name as lookup compares it: Unicode case-folded (É, Ł, Ü as well as A), spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", f"{first_name or ''} {last_name or ''}").casefold().split())
+P, T = tables.prospect, tables.touch
+
+
+def _column(table: Table, name: str, default: Any = ..., **kw) -> Any:
+    """A field whose column is `table`'s own."""
+    return Field(default, sa_column=table.c[name], **kw)
 
 
 class Contact(SQLModel):
     """Who a prospect is and how to reach them: the fields a stored prospect and a new one share."""
 
-    first_name: str = ""
-    last_name: str = ""
-    title: str = ""
-    company: str = ""
-    phone: str = ""
-    email: str = ""
-    timezone: str = ""
-    source: str = ""
-    tags: str = ""
+    first_name: str = _column(P, "first_name", "")
+    last_name: str = _column(P, "last_name", "")
+    title: str = _column(P, "title", "")
+    company: str = _column(P, "company", "")
+    phone: str = _column(P, "phone", "")
+    email: str = _column(P, "email", "")
+    timezone: str = _column(P, "timezone", "")
+    source: str = _column(P, "source", "")
+    tags: str = _column(P, "tags", "")
+
+
+class NewProspect(Contact):
+    """A prospect to add: their contact fields and custom fields (cadence.pipeline's add and import)."""
+
+    fields: dict[str, str] = {}
 
 
 class Prospect(Contact, table=True):
-    __tablename__ = "prospect"
-    __table_args__ = (
-        Index("ix_prospect_due", "due_on", "status"),
-        Index("ix_prospect_owner_due", "owner", "due_on"),
-        Index("ix_prospect_stats", "cadence", "status", "postponements", "owner"),  # `stats` counts statuses from it
-    )
+    __table__ = P
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    name_key: str = Field(default="", index=True, sa_column_kwargs={"server_default": text("''")})  # name_key(first_name, last_name): finding by name (0006)
-    phone_key: str = Field(default="", index=True)  # normalised, for finding duplicates
-    email_key: str = Field(default="", index=True)
-    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    owner: str = ""
-    status: str = Field(default="active", index=True)
-    cadence: Optional[str] = None
-    cadence_version: Optional[str] = None
-    started_on: Optional[date] = None
-    step: Optional[int] = None
-    due_on: Optional[date] = None
-    last_done_on: Optional[date] = None
-    callback_on: Optional[date] = None
-    postponements: int = 0
-    attempts: int = 0
-    fired_on: Optional[date] = None
-    paused_on: Optional[date] = None
-    created_at: datetime
-    updated_at: datetime
+    id: Optional[int] = _column(P, "id", None)
+    name_key: str = _column(P, "name_key", "")
+    phone_key: str = _column(P, "phone_key", "")
+    email_key: str = _column(P, "email_key", "")
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=P.c.fields)
+    owner: str = _column(P, "owner", "")
+    status: str = _column(P, "status", "active")
+    cadence: Optional[str] = _column(P, "cadence", None)
+    cadence_version: Optional[str] = _column(P, "cadence_version", None)
+    started_on: Optional[date] = _column(P, "started_on", None)
+    step: Optional[int] = _column(P, "step", None)
+    due_on: Optional[date] = _column(P, "due_on", None)
+    last_done_on: Optional[date] = _column(P, "last_done_on", None)
+    callback_on: Optional[date] = _column(P, "callback_on", None)
+    postponements: int = _column(P, "postponements", 0)
+    attempts: int = _column(P, "attempts", 0)
+    fired_on: Optional[date] = _column(P, "fired_on", None)
+    paused_on: Optional[date] = _column(P, "paused_on", None)
+    created_at: datetime = _column(P, "created_at")
+    updated_at: datetime = _column(P, "updated_at")
 
 
 @event.listens_for(Prospect, "before_insert")
@@ -67,112 +75,72 @@ def _keep_name_key(_mapper, _connection, row: Prospect) -> None:
 
 
 class Touch(SQLModel, table=True):
-    __tablename__ = "touch"
-    # What `cadence stats` counts, readable without touching the rows (migration 0003).
-    __table_args__ = (Index("ix_touch_stats", "cadence", "step", "outcome", "attempt", "step_type", "prospect_id"),)
+    __table__ = T
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    prospect_id: int = Field(foreign_key="prospect.id", index=True)
-    at: datetime  # UTC
-    on: date  # the salesperson's calendar day
-    cadence: Optional[str] = None
-    step: Optional[int] = None
-    step_type: Optional[str] = None
-    outcome: str
-    note: str = ""
-    attempt: bool = True
-    after_fire: bool = False
-    forced: bool = False
-    owner: str = ""
-    # The Message-ID of the email this touch sent, or of the message `cadence sync` read it from (0008).
-    message_id: Optional[str] = Field(default=None, index=True)
-    # The prospect's state before this touch, so undo restores it exactly.
-    state_before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    id: Optional[int] = _column(T, "id", None)
+    prospect_id: int = _column(T, "prospect_id")
+    at: datetime = _column(T, "at")  # UTC
+    on: date = _column(T, "on")  # the salesperson's calendar day
+    cadence: Optional[str] = _column(T, "cadence", None)
+    step: Optional[int] = _column(T, "step", None)
+    step_type: Optional[str] = _column(T, "step_type", None)
+    outcome: str = _column(T, "outcome")
+    note: str = _column(T, "note", "")
+    attempt: bool = _column(T, "attempt", True)
+    after_fire: bool = _column(T, "after_fire", False)
+    forced: bool = _column(T, "forced", False)
+    owner: str = _column(T, "owner", "")
+    message_id: Optional[str] = _column(T, "message_id", None)
+    state_before: dict[str, Any] = Field(default_factory=dict, sa_column=T.c.state_before)
 
 
 class MailDraft(SQLModel, table=True):
-    """The Message-ID of a draft `cadence email --draft` wrote, so a reply to it is matched by thread (0008)."""
+    __table__ = tables.mail_draft
 
-    __tablename__ = "mail_draft"
-
-    message_id: str = Field(primary_key=True)
-    prospect_id: int = Field(foreign_key="prospect.id", index=True)
-    step: Optional[int] = None
-    created_at: datetime  # UTC
+    message_id: str = _column(tables.mail_draft, "message_id")
+    prospect_id: int = _column(tables.mail_draft, "prospect_id")
+    step: Optional[int] = _column(tables.mail_draft, "step", None)
+    created_at: datetime = _column(tables.mail_draft, "created_at")  # UTC
 
 
 class MailSync(SQLModel, table=True):
-    """Where `cadence sync` stopped in one IMAP folder: its UIDVALIDITY and the last UID read (0008)."""
+    __table__ = tables.mail_sync
 
-    __tablename__ = "mail_sync"
-
-    source: str = Field(primary_key=True)  # imap://user@host:port/FOLDER
-    uidvalidity: int = Field(sa_type=BigInteger)
-    last_uid: int = Field(sa_type=BigInteger)
-    updated_at: datetime  # UTC
+    source: str = _column(tables.mail_sync, "source")  # imap://user@host:port/FOLDER
+    uidvalidity: int = _column(tables.mail_sync, "uidvalidity")
+    last_uid: int = _column(tables.mail_sync, "last_uid")
+    updated_at: datetime = _column(tables.mail_sync, "updated_at")  # UTC
 
 
 class Setting(SQLModel, table=True):
-    """One value of a salesperson's profile (`me.*`); owner '' is the single-user profile."""
+    __table__ = tables.setting
 
-    __tablename__ = "setting"
-
-    owner: str = Field(default="", primary_key=True)
-    key: str = Field(primary_key=True)
-    value: str = ""
+    owner: str = _column(tables.setting, "owner", "")
+    key: str = _column(tables.setting, "key")
+    value: str = _column(tables.setting, "value", "")
 
 
 class CadenceVersion(SQLModel, table=True):
-    """A stored copy of one version of a cadence, so a prospect keeps the plan they started on.
+    __table__ = tables.cadence_version
 
-    `hash` is the content hash recorded in `prospect.cadence_version`; `content`
-    holds the steps, calendar and scripts as JSON (see cadence.pipeline.versions).
-    """
-
-    __tablename__ = "cadence_version"
-
-    hash: str = Field(primary_key=True)
-    name: str = Field(index=True)
-    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime  # UTC, when this version was first recorded
-
-
-# Running totals behind `cadence stats` (see cadence.store.tally): one row per figure, cadence,
-# step, ... and owner, so `stats` reads a few hundred rows instead of every touch. A plain table,
-# not a SQLModel class: nothing reads it as objects.
-stat_tally = Table(
-    "stat_tally",
-    SQLModel.metadata,
-    Column("kind", String, primary_key=True),
-    Column("cadence", String, primary_key=True),
-    Column("step", Integer, primary_key=True),
-    Column("step_type", String, primary_key=True),
-    Column("outcome", String, primary_key=True),
-    Column("attempt", Boolean, primary_key=True),
-    Column("value", Integer, primary_key=True),
-    Column("owner", String, primary_key=True),
-    Column("enrolled", Boolean, primary_key=True),  # the prospect has a cadence (what an owner's figures count)
-    Column("n", Integer, nullable=False),
-)
+    hash: str = _column(tables.cadence_version, "hash")
+    name: str = _column(tables.cadence_version, "name")
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=tables.cadence_version.c.content)
+    created_at: datetime = _column(tables.cadence_version, "created_at")  # UTC
 
 
 class Forgotten(SQLModel, table=True):
-    """A one-way hash of an erased person's email or phone key (`cadence forget`): imports never re-create them."""
+    __table__ = tables.forgotten
 
-    __tablename__ = "forgotten"
-
-    hash: str = Field(primary_key=True)
-    created_at: datetime  # UTC
+    hash: str = _column(tables.forgotten, "hash")
+    created_at: datetime = _column(tables.forgotten, "created_at")  # UTC
 
 
 class Change(SQLModel, table=True):
-    """One line of a prospect's history of edits (`cadence edit`), shown by `cadence show`."""
+    __table__ = tables.prospect_change
 
-    __tablename__ = "prospect_change"
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    prospect_id: int = Field(foreign_key="prospect.id", index=True)
-    at: datetime  # UTC
-    text: str
-    # What `cadence undo` needs to take the change back (a merge: the merged prospect and what moved); None when it cannot.
-    undo: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    id: Optional[int] = _column(tables.prospect_change, "id", None)
+    prospect_id: int = _column(tables.prospect_change, "prospect_id")
+    at: datetime = _column(tables.prospect_change, "at")  # UTC
+    text: str = _column(tables.prospect_change, "text")
+    undo: Optional[dict[str, Any]] = _column(tables.prospect_change, "undo", None)

@@ -8,13 +8,19 @@ from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from sqlalchemy import delete, func, or_, select, text
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from cadence.domain.engine import State, Status
-from cadence.store.models import Prospect, Setting, Touch, name_key
+from cadence.store.tables import name_key
+from cadence.store.tables import prospect as P
+from cadence.store.tables import setting as S
+from cadence.store.tables import touch as T
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import ORMExecuteState
+    from sqlmodel import Session
+
+    from cadence.store.models import Prospect, Touch
 
 # Statuses that can have something on the day's list.
 LISTED = (
@@ -28,12 +34,32 @@ STATE_FIELDS = tuple(f.name for f in fields(State))
 ADDING_LOCK = 0x6361_6464  # a fixed PostgreSQL advisory lock key: "adding prospects"
 
 
+def _select(session: Session | Connection, table):
+    """A select of `table`'s rows: on an ORM session of its mapped objects (which a write may
+    change), on a bare Connection of plain rows with the same attributes (which reads need no
+    ORM, SQLModel or pydantic for: see docs/performance.md)."""
+    if isinstance(session, Connection):
+        # A Core write transaction (Base.committing) locks what it reads, as lock_prospects does for the ORM.
+        return select(table).with_for_update(of=table) if session.info.get("locking") else select(table)
+    from cadence.store import models
+
+    return select({P: models.Prospect, T: models.Touch}[table])
+
+
+def _all(session: Session | Connection, query) -> list:
+    """The rows of a `_select`: objects on an ORM session, rows on a Connection."""
+    result = session.execute(query)
+    return list(result if isinstance(session, Connection) else result.scalars())
+
+
 def lock_prospects(state: ORMExecuteState) -> None:
     """Session hook for write transactions: every prospect row they read is read FOR UPDATE.
 
     On PostgreSQL that locks the row until commit, so a second writer on the same prospect waits
     and then sees the first one's result; SQLite ignores it (BEGIN IMMEDIATE already locks).
     """
+    from cadence.store.models import Prospect
+
     if state.is_select and any(column.get("type") is Prospect for column in state.statement.column_descriptions):
         state.statement = state.statement.with_for_update(of=Prospect)
 
@@ -59,6 +85,17 @@ def put_state(row: Prospect, state: State) -> None:
     """Copy a state onto the prospect row."""
     for name, value in asdict(state).items():
         setattr(row, name, value.value if isinstance(value, Status) else value)
+
+
+def write_state(connection: Connection, prospect_id: int, state: State, at) -> None:
+    """Write a state onto the stored prospect row (a Core write: `log`)."""
+    values = {name: value.value if isinstance(value, Status) else value for name, value in asdict(state).items()}
+    connection.execute(P.update().where(P.c.id == prospect_id).values(**values, updated_at=at))
+
+
+def add_touch(connection: Connection, **values) -> None:
+    """Insert one touch row (a Core write: `log`); columns left out take their defaults."""
+    connection.execute(T.insert().values(**values))
 
 
 def snapshot(state: State) -> dict:
@@ -88,7 +125,7 @@ def restore(data: dict) -> State:
 
 def profile(session: Session, owner: str) -> dict[str, str]:
     """The profile settings of `owner`, over the shared ('') ones."""
-    result = session.execute(select(Setting.owner, Setting.key, Setting.value).where(Setting.owner.in_(["", owner])))
+    result = session.execute(select(S.c.owner, S.c.key, S.c.value).where(S.c.owner.in_(["", owner])))
     merged: dict[str, str] = {}
     for _owner, key, value in sorted(result, key=lambda r: r[0] != ""):
         merged[key] = value
@@ -97,6 +134,8 @@ def profile(session: Session, owner: str) -> dict[str, str]:
 
 def set_setting(session: Session, owner: str, key: str, value: str | None) -> None:
     """Store one profile value; None removes it."""
+    from cadence.store.models import Setting
+
     row = session.get(Setting, (owner, key))
     if value is None:
         if row is not None:
@@ -120,30 +159,34 @@ def by_reference(session: Session, ref: str, phone_key: Callable[[], str], owner
     number, because reading one loads the phone-number library.
     """
     ref = ref.strip()
-    scoped = select(Prospect)
+    scoped = _select(session, P)
     if owner:
-        scoped = scoped.where(Prospect.owner == owner)
+        scoped = scoped.where(P.c.owner == owner)
+
+    def rows(query) -> list:
+        return _all(session, query)
+
     if ref.isdigit():
-        row = session.execute(scoped.where(Prospect.id == int(ref))).scalars().first()
-        if row is not None:
-            return [row]
+        found = rows(scoped.where(P.c.id == int(ref)))
+        if found:
+            return found[:1]
     if "@" in ref:
-        return list(session.execute(scoped.where(Prospect.email_key == ref.lower())).scalars())
+        return rows(scoped.where(P.c.email_key == ref.lower()))
     if re.fullmatch(r"[\d\s()+.\-;=ext]+", ref, re.I) and (key := phone_key()):
-        found = list(session.execute(scoped.where(Prospect.phone_key == key)).scalars())
+        found = rows(scoped.where(P.c.phone_key == key))
         if found:
             return found
     key = name_key(ref, "")
     if not key:
         return []
-    exact = list(session.execute(scoped.where(Prospect.name_key == key).order_by(Prospect.id).limit(20)).scalars())
+    exact = rows(scoped.where(P.c.name_key == key).order_by(P.c.id).limit(20))
     if exact:  # an index lookup (ix_prospect_name_key)
         return exact
     part = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    column = Prospect.name_key
+    column = P.c.name_key
     words = or_(*(column.like(p, escape="\\") for p in (f"{part} %", f"% {part}", f"% {part} %")))
     for condition in (words, column.like(f"%{part}%", escape="\\")):
-        found = list(session.execute(scoped.where(condition).order_by(Prospect.id).limit(20)).scalars())
+        found = rows(scoped.where(condition).order_by(P.c.id).limit(20))
         if found:
             return found
     return []
@@ -154,34 +197,34 @@ def _listed():
     # NOT IN the complement, not IN LISTED: SQLite's planner prefers equality on
     # ix_prospect_status for an IN list, which scans every fired prospect; NOT IN
     # leaves it the due_on range of ix_prospect_due, whose status column filters.
-    return Prospect.status.not_in(tuple(s.value for s in Status if s.value not in LISTED))
+    return P.c.status.not_in(tuple(s.value for s in Status if s.value not in LISTED))
 
 
 def due(session: Session, on: date, owner: str | None) -> Sequence[Prospect]:
     """Prospects with something due on or before `on`, oldest first (an indexed range scan)."""
-    query = select(Prospect).where(Prospect.due_on <= on, _listed())
+    query = _select(session, P).where(P.c.due_on <= on, _listed())
     if owner:
-        query = query.where(Prospect.owner == owner)
-    return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
+        query = query.where(P.c.owner == owner)
+    return _all(session, query.order_by(P.c.due_on, P.c.id))
 
 
 def due_between(session: Session, first: date, last: date, owner: str | None) -> Sequence[Prospect]:
     """Listed prospects whose next item is due from `first` to `last`."""
-    query = select(Prospect).where(Prospect.due_on >= first, Prospect.due_on <= last, _listed())
+    query = _select(session, P).where(P.c.due_on >= first, P.c.due_on <= last, _listed())
     if owner:
-        query = query.where(Prospect.owner == owner)
-    return session.execute(query.order_by(Prospect.due_on, Prospect.id)).scalars().all()
+        query = query.where(P.c.owner == owner)
+    return _all(session, query.order_by(P.c.due_on, P.c.id))
 
 
 def lingering(session: Session, linger_after: int, owner: str | None) -> Sequence[Prospect]:
     """Prospects still in play who postponed `linger_after` times or more."""
-    query = select(Prospect).where(
-        Prospect.postponements >= max(1, linger_after),
-        Prospect.status.in_(LISTED + (Status.PAUSED.value,)),
+    query = _select(session, P).where(
+        P.c.postponements >= max(1, linger_after),
+        P.c.status.in_(LISTED + (Status.PAUSED.value,)),
     )
     if owner:
-        query = query.where(Prospect.owner == owner)
-    return session.execute(query.order_by(Prospect.postponements.desc(), Prospect.id)).scalars().all()
+        query = query.where(P.c.owner == owner)
+    return _all(session, query.order_by(P.c.postponements.desc(), P.c.id))
 
 
 def matching_contacts(session: Session, emails: Iterable[str], phones: Iterable[str]) -> list[Prospect]:
@@ -189,10 +232,10 @@ def matching_contacts(session: Session, emails: Iterable[str], phones: Iterable[
     lock_adding(session)
     emails, phones = [e for e in emails if e], [p for p in phones if p]
     found: list[Prospect] = []
-    for column, values in ((Prospect.email_key, emails), (Prospect.phone_key, phones)):
+    for column, values in ((P.c.email_key, emails), (P.c.phone_key, phones)):
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
-            found.extend(session.execute(select(Prospect).where(column.in_(chunk))).scalars())
+            found.extend(_all(session, _select(session, P).where(column.in_(chunk))))
     return found
 
 
@@ -201,17 +244,17 @@ def matching_contacts(session: Session, emails: Iterable[str], phones: Iterable[
 
 def touches(session: Session, prospect_id: int) -> Sequence[Touch]:
     """The prospect's touches in the order they were logged."""
-    return session.execute(select(Touch).where(Touch.prospect_id == prospect_id).order_by(Touch.id)).scalars().all()
+    return _all(session, _select(session, T).where(T.c.prospect_id == prospect_id).order_by(T.c.id))
 
 
 def last_touch(session: Session, prospect_id: int | None, owner: str | None) -> Touch | None:
     """The most recent touch of one prospect, or of anyone (of this owner) when None."""
-    query = select(Touch)
+    query = _select(session, T)
     if prospect_id is not None:
-        query = query.where(Touch.prospect_id == prospect_id)
+        query = query.where(T.c.prospect_id == prospect_id)
     elif owner:
-        query = query.where(Touch.owner == owner)
-    return session.execute(query.order_by(Touch.id.desc()).limit(1)).scalars().first()
+        query = query.where(T.c.owner == owner)
+    return next(iter(_all(session, query.order_by(T.c.id.desc()).limit(1))), None)
 
 
 def last_notes(session: Session, prospect_ids: Sequence[int]) -> dict[int, str]:
@@ -219,17 +262,24 @@ def last_notes(session: Session, prospect_ids: Sequence[int]) -> dict[int, str]:
     if not prospect_ids:
         return {}
     newest = (
-        select(Touch.prospect_id, func.max(Touch.id).label("id"))
-        .where(Touch.prospect_id.in_(prospect_ids), Touch.note != "")
-        .group_by(Touch.prospect_id)
+        select(T.c.prospect_id, func.max(T.c.id).label("id"))
+        .where(T.c.prospect_id.in_(prospect_ids), T.c.note != "")
+        .group_by(T.c.prospect_id)
         .subquery()
     )
-    rows = session.execute(select(Touch.prospect_id, Touch.note).join(newest, Touch.id == newest.c.id))
+    rows = session.execute(select(T.c.prospect_id, T.c.note).join(newest, T.c.id == newest.c.id))
     return {pid: note for pid, note in rows}
 
 
+def changes(session: Session | Connection, prospect_id: int) -> Sequence:
+    """A prospect's edits (at, text, undo) in order, as rows."""
+    from cadence.store.tables import prospect_change as C
+
+    return session.execute(select(C).where(C.c.prospect_id == prospect_id).order_by(C.c.at, C.c.id)).all()
+
+
 def delete_touch(session: Session, touch_id: int) -> None:
-    session.execute(delete(Touch).where(Touch.id == touch_id))
+    session.execute(delete(T).where(T.c.id == touch_id))
 
 
 # ---------------------------------------------------------------- cadence versions
@@ -237,10 +287,10 @@ def delete_touch(session: Session, touch_id: int) -> None:
 
 def save_version(session: Session, hash_: str, name: str, content: dict, at) -> None:
     """Store a copy of one cadence version; a copy already stored is left as it is."""
-    from cadence.store.models import CadenceVersion
+    from cadence.store.tables import cadence_version as CadenceVersion
 
     values = {"hash": hash_, "name": name, "content": content, "created_at": at}
-    dialect = session.get_bind().dialect.name
+    dialect = session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
@@ -248,36 +298,35 @@ def save_version(session: Session, hash_: str, name: str, content: dict, at) -> 
             from sqlalchemy.dialects.postgresql import insert
         # Two reps enrolling into the same new version at once both insert it.
         session.execute(insert(CadenceVersion).values(**values).on_conflict_do_nothing(index_elements=["hash"]))
-    elif session.get(CadenceVersion, hash_) is None:
-        session.add(CadenceVersion(**values))
-        session.flush()
+    elif stored_version(session, hash_) is None:
+        session.execute(CadenceVersion.insert().values(**values))
 
 
 def stored_version(session: Session, hash_: str):
-    """The stored copy with this hash, or None."""
-    from cadence.store.models import CadenceVersion
+    """The stored copy with this hash (its `content`), or None."""
+    from cadence.store.tables import cadence_version
 
-    return session.get(CadenceVersion, hash_)
+    return session.execute(select(cadence_version).where(cadence_version.c.hash == hash_)).first()
 
 
 def in_cadence(session: Session, name: str, owner: str | None) -> Sequence[Prospect]:
     """Every prospect whose cadence is `name`, in id order."""
-    query = select(Prospect).where(Prospect.cadence == name)
+    query = _select(session, P).where(P.c.cadence == name)
     if owner:
-        query = query.where(Prospect.owner == owner)
-    return session.execute(query.order_by(Prospect.id)).scalars().all()
+        query = query.where(P.c.owner == owner)
+    return _all(session, query.order_by(P.c.id))
 
 
 def following(session: Session, statuses: Sequence[str], owner: str | None) -> list[tuple[str, str | None, int]]:
     """(cadence, version, count) of prospects in these statuses, per cadence and recorded version."""
     query = (
-        select(Prospect.cadence, Prospect.cadence_version, func.count())
-        .where(Prospect.cadence.is_not(None), Prospect.status.in_(list(statuses)))
-        .group_by(Prospect.cadence, Prospect.cadence_version)
-        .order_by(Prospect.cadence)
+        select(P.c.cadence, P.c.cadence_version, func.count())
+        .where(P.c.cadence.is_not(None), P.c.status.in_(list(statuses)))
+        .group_by(P.c.cadence, P.c.cadence_version)
+        .order_by(P.c.cadence)
     )
     if owner:
-        query = query.where(Prospect.owner == owner)
+        query = query.where(P.c.owner == owner)
     return [(name, version, count) for name, version, count in session.execute(query)]
 
 
@@ -293,7 +342,7 @@ CONTACT_FIELDS = (
 def contacts_matching(session: Session, emails: Iterable[str], phones: Iterable[str]) -> list:
     """(id, status, email_key, phone_key) of prospects whose email or phone key is among those given, by id."""
     lock_adding(session)
-    table = Prospect.__table__
+    table = P
     columns = (table.c.id, table.c.status, table.c.email_key, table.c.phone_key)
     connection = session.connection()
     plain = connection.dialect.name == "sqlite"  # an import asks this for every batch: straight to the driver
@@ -312,7 +361,7 @@ def contacts_matching(session: Session, emails: Iterable[str], phones: Iterable[
 
 def contacts_by_id(session: Session, ids: Iterable[int]) -> list[dict]:
     """The contact fields (CONTACT_FIELDS) of these prospects, as dicts."""
-    table = Prospect.__table__
+    table = P
     ids = sorted(set(ids))
     rows: list[dict] = []
     for start in range(0, len(ids), 500):
@@ -323,7 +372,7 @@ def contacts_by_id(session: Session, ids: Iterable[int]) -> list[dict]:
 
 def names_and_companies(session: Session) -> list[tuple[int, str, str, str, str]]:
     """(id, first_name, last_name, company, status) of every prospect with a company, by id."""
-    table = Prospect.__table__
+    table = P
     query = select(table.c.id, table.c.first_name, table.c.last_name, table.c.company, table.c.status)
     return [tuple(row) for row in session.execute(query.where(table.c.company != "").order_by(table.c.id))]
 
@@ -331,14 +380,14 @@ def names_and_companies(session: Session) -> list[tuple[int, str, str, str, str]
 def last_prospect_id(session: Session) -> int:
     """The highest prospect id so far (0 for none): an import's own rows are those above it."""
     lock_adding(session)
-    table = Prospect.__table__
+    table = P
     return session.execute(select(func.max(table.c.id))).scalar() or 0
 
 
 def names_matching(session: Session, keys: Iterable[str]) -> list[tuple[int, str, str, str, str]]:
     """(id, first_name, last_name, company, status) of prospects with a company whose full name
     (name_key) is among `keys`, by id."""
-    table = Prospect.__table__
+    table = P
     keys = sorted({k for k in keys if k})
     found: list[tuple[int, str, str, str, str]] = []
     for start in range(0, len(keys), 500):
@@ -351,7 +400,7 @@ def names_matching(session: Session, keys: Iterable[str]) -> list[tuple[int, str
 def insert_prospects(session: Session, rows: list[dict], returning: bool = False, shared: dict | None = None) -> list[int] | None:
     """Insert prospect rows (all with the same keys), each with the `shared` values too, in one
     executemany; their ids, in order, when asked."""
-    table = Prospect.__table__
+    table = P
     if "name_key" not in rows[0]:  # what the ORM's hook (models._keep_name_key) does for one row
         for row in rows:
             row["name_key"] = name_key(row.get("first_name", ""), row.get("last_name", ""))
@@ -397,7 +446,7 @@ def fill_prospects(session: Session, changes: dict[int, dict], at) -> None:
     """Write the given contact fields of each prospect; never its cadence state."""
     from cadence.store import tally
 
-    table = Prospect.__table__
+    table = P
     new_owners = [prospect_id for prospect_id, values in changes.items() if "owner" in values]
     with tally.watching(session, new_owners):  # stats by owner follow the prospect
         for prospect_id, values in changes.items():

@@ -24,19 +24,28 @@ from operator import itemgetter
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import delete, func, select, true
+from typing import TYPE_CHECKING
+
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
 
 from cadence.domain.engine import ADVANCING
-from cadence.store.models import Prospect, Touch, stat_tally
-from cadence.store.scope import Figures, Scope  # not insight: `log` imports this module, the touch-log SQL is for `stats` only
+from cadence.store.tables import prospect as P
+from cadence.store.tables import stat_tally
+from cadence.store.tables import touch as T
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    # Read only by `stats` (not insight: `log` imports this module, the touch-log SQL is for `stats` only;
+    # and scope is loaded when `stats` needs it, so `log` never imports SQLModel).
+    from cadence.store.scope import Figures, Scope
 
 ADVANCING_OUTCOMES = tuple(sorted(o.value for o in ADVANCING))  # outcomes that move a prospect on
 CONNECTS = ("connected", "meeting")  # outcomes that reached the person
 
 # One prospect's touches as `share` reads them, in log order.
-TOUCH_COLUMNS = (Touch.prospect_id, Touch.id, Touch.cadence, Touch.step, Touch.step_type, Touch.outcome,
-                 Touch.attempt, Touch.after_fire, Touch.on)
+TOUCH_COLUMNS = (T.c.prospect_id, T.c.id, T.c.cadence, T.c.step, T.c.step_type, T.c.outcome,
+                 T.c.attempt, T.c.after_fire, T.c.on)
 # What share needs to know of the prospect: their owner, whether they have a cadence, which one.
 PROSPECT_COLUMNS = 3
 CHUNK = 500  # prospect ids per query
@@ -150,17 +159,17 @@ def shares(connection: Connection, prospect_ids: Sequence[int]) -> Counter:
     ids = sorted(set(prospect_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        _add_shares(total, connection.execute(_touches().where(Touch.prospect_id.in_(chunk))))
+        _add_shares(total, connection.execute(_touches().where(T.c.prospect_id.in_(chunk))))
     return total
 
 
 def _touches():
     """Touches as `share` reads them, with their prospect's owner, whether they have a cadence and which, by prospect."""
-    enrolled = Prospect.cadence.is_not(None).label("enrolled")
+    enrolled = P.c.cadence.is_not(None).label("enrolled")
     return (
-        select(*TOUCH_COLUMNS, Prospect.owner, enrolled, Prospect.cadence.label("current"))
-        .join(Prospect, Prospect.id == Touch.prospect_id)
-        .order_by(Touch.prospect_id, Touch.id)
+        select(*TOUCH_COLUMNS, P.c.owner, enrolled, P.c.cadence.label("current"))
+        .join(P, P.c.id == T.c.prospect_id)
+        .order_by(T.c.prospect_id, T.c.id)
     )
 
 
@@ -181,9 +190,9 @@ def funnel(session: Session, scope: Scope) -> tuple[list[tuple[str, int, int]], 
     """
     query = _touches()
     if scope.owner:
-        query = query.where(Prospect.owner == scope.owner, Prospect.cadence.is_not(None))
+        query = query.where(P.c.owner == scope.owner, P.c.cadence.is_not(None))
     if scope.since:
-        query = query.where(Touch.on >= scope.since, Prospect.started_on >= scope.since, Prospect.cadence.is_not(None))
+        query = query.where(T.c.on >= scope.since, P.c.started_on >= scope.since, P.c.cadence.is_not(None))
     reply = "reply_same" if scope.cadence else "reply"
     counts: Counter = Counter()
     for _, touches in groupby(session.execute(query.execution_options(yield_per=20000)), key=itemgetter(0)):
@@ -197,16 +206,19 @@ def funnel(session: Session, scope: Scope) -> tuple[list[tuple[str, int, int]], 
 
 
 @contextmanager
-def watching(session: Session, prospect_ids: Sequence[int]) -> Iterator[None]:
+def watching(session: Session | Connection, prospect_ids: Sequence[int]) -> Iterator[None]:
     """Around a change to these prospects' touches or owner: the totals move by the change, in the same transaction.
 
     Changes made to other prospects inside are not counted: name every prospect the change touches.
     """
-    session.flush()
-    connection = session.connection()
+    plain = isinstance(session, Connection)  # a Core write (log) or an ORM session
+    if not plain:
+        session.flush()
+    connection = session if plain else session.connection()
     before = shares(connection, prospect_ids)
     yield
-    session.flush()
+    if not plain:
+        session.flush()
     change = shares(connection, prospect_ids)
     change.subtract(before)
     add(connection, change)
@@ -256,6 +268,8 @@ def figures(session: Session, scope: Scope) -> Figures:
     if scope.cadence:
         query = query.where(stat_tally.c.cadence == scope.cadence)
     reply, fire_reply = ("reply_same", "fire_reply_same") if scope.cadence else ("reply", "fire_reply")
+    from cadence.store.scope import Figures
+
     found = Figures()
     connects: dict[str, list[int]] = {}
     for kind, cadence, step, step_type, outcome, attempt, value, n in session.execute(query):
