@@ -14,15 +14,18 @@ from typing import Any, Iterable
 from cadence.cadences.model import (
     FIRE_CHANNELS,
     NAME_PATTERN,
+    STEP_ID_PATTERN,
     STEP_TYPES,
     WORKWEEK,
     Cadence,
     Problem,
     Step,
+    Variant,
     parse_period,
     parse_weekday,
 )
 from cadence.cadences.templates import ME_KEYS, check_template
+from cadence.cadences.variants import VARIANT_TEXTS, read_variants
 from cadence.errors import CadenceError
 
 # Which texts each step type needs, by type (and channel for fire).
@@ -37,10 +40,9 @@ REQUIRED = {
 # Texts a step type may have without needing them.
 OPTIONAL = {"task": ("instructions",)}
 TEXT_KEYS = ("script", "voicemail", "subject", "body", "instructions")
-STEP_KEYS = {"day", "type", "channel", "title", "id", *TEXT_KEYS}
+STEP_KEYS = {"day", "type", "channel", "title", "id", "variants", *TEXT_KEYS}
 TOP_KEYS = {"name", "title", "description", "days", "weekdays", "holidays", "steps", "after_fire", "fields"}
 HOLIDAY_KEYS = ("country", "dates")
-STEP_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_DEPTH = 20
 MAX_DAY = 1000  # the last day number a step may have: about four years of working days
 MAX_RECYCLE_DAYS = 3660  # recycle_after at most 10 years (months count 31 days, years 366)
@@ -161,6 +163,12 @@ def parse_cadence(
             if source is not None:
                 for message in check_template(source, declared, me_allowed):
                     problem(step.lines.get(key, step.line), f"step {step.number} {key}: {message}")
+        for variant in step.variants:
+            for key in ("script", "subject", "body"):
+                source = getattr(variant, key)
+                if source is not None:
+                    for message in check_template(source, declared, me_allowed):
+                        problem(variant.lines.get(key, variant.line), f"step {step.number} variant {variant.id!r} {key}: {message}")
     if problems or not name:
         return None, problems
     cadence = Cadence(
@@ -390,10 +398,15 @@ def _step(number: int, item: Node, problem) -> Step | None:
             problem(node.line, f"step {number}: {key} must be text")
             node = None
         texts[key] = node.value if node is not None else None
+    variants: tuple[Variant, ...] = ()
+    uses = (*need, *OPTIONAL.get(step_type, ()))
+    if "variants" in fields:
+        kind = ("fire", fire_channel) if step_type == "fire" else step_type
+        variants = read_variants(number, step_type, VARIANT_TEXTS.get(kind), fields["variants"], texts, lines, problem)
+        need = tuple(key for key in need if key not in VARIANT_TEXTS.get(kind, ()))
     for key in need:
         if not (texts[key] or "").strip():
             problem(lines.get(key, type_node.line), f"step {number}: a {step_type} step needs {key!r}")
-    uses = (*need, *OPTIONAL.get(step_type, ()))
     for key in TEXT_KEYS:
         if texts[key] is not None and key not in uses:
             problem(lines[key], f"step {number}: a {step_type} step does not use {key!r} (it uses {', '.join(uses)})")
@@ -407,5 +420,7 @@ def _step(number: int, item: Node, problem) -> Step | None:
         id=step_id,
         line=item.line,
         lines=dict(lines),
+        variants=variants,
         **texts,
     )
+
