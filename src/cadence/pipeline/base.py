@@ -13,13 +13,26 @@ from typing import Iterator
 from sqlmodel import Session
 
 from cadence.cadences.library import Library
-from cadence.cadences.model import Cadence
+from cadence.cadences.model import Cadence, Variant
 from cadence.domain.contacts import full_name, phone_key
 from cadence.domain.profile import Profile
 from cadence.errors import CadenceError
 from cadence.pipeline import versions
 from cadence.store import queries
 from cadence.store.models import Prospect
+
+
+def given_variant(plan: Cadence | None, number: int | None, row: Prospect) -> Variant | None:
+    """The variant of step `number` of `plan` this prospect gets (their slot there, else their id); None without one.
+
+    The same answer for `today`, `show`, `email` and `log`, so the script shown is the one recorded.
+    """
+    if plan is None or number is None or not 1 <= number <= len(plan.steps):
+        return None
+    step = plan.steps[number - 1]
+    if not step.variants:
+        return None
+    return step.variant(row.variant_slot if row.variant_slot is not None else row.id)
 
 
 class Base:

@@ -56,6 +56,8 @@ class Prospect(Contact, table=True):
     attempts: int = 0
     fired_on: Optional[date] = None
     paused_on: Optional[date] = None
+    # Their place in the round-robin of the step they are on: which variant they get (0010).
+    variant_slot: Optional[int] = None
     created_at: datetime
     updated_at: datetime
 
@@ -69,7 +71,10 @@ def _keep_name_key(_mapper, _connection, row: Prospect) -> None:
 class Touch(SQLModel, table=True):
     __tablename__ = "touch"
     # What `cadence stats` counts, readable without touching the rows (migration 0003).
-    __table_args__ = (Index("ix_touch_stats", "cadence", "step", "outcome", "attempt", "step_type", "prospect_id"),)
+    __table_args__ = (
+        Index("ix_touch_stats", "cadence", "step", "outcome", "attempt", "step_type", "prospect_id"),
+        Index("ix_touch_variant", "cadence", "step", "variant"),  # `stats --variants` (0010)
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     prospect_id: int = Field(foreign_key="prospect.id", index=True)
@@ -86,6 +91,8 @@ class Touch(SQLModel, table=True):
     owner: str = ""
     # The Message-ID of the email this touch sent, or of the message `cadence sync` read it from (0008).
     message_id: Optional[str] = Field(default=None, index=True)
+    # The id of the step's variant the prospect was given, when the step has variants (0010).
+    variant: Optional[str] = None
     # The prospect's state before this touch, so undo restores it exactly.
     state_before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -153,6 +160,18 @@ stat_tally = Table(
     Column("owner", String, primary_key=True),
     Column("enrolled", Boolean, primary_key=True),  # the prospect has a cadence (what an owner's figures count)
     Column("n", Integer, nullable=False),
+)
+
+
+# How many prospects have reached each cadence step so far: the next one takes this number as
+# their variant slot (cadence.store.queries.take_slot). Counted for every step, so variants added
+# to a step later still share its prospects out evenly.
+variant_counter = Table(
+    "variant_counter",
+    SQLModel.metadata,
+    Column("cadence", String, primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("taken", Integer, nullable=False),
 )
 
 

@@ -55,10 +55,26 @@ def state_of(row: Prospect) -> State:
     return State(**values)
 
 
-def put_state(row: Prospect, state: State) -> None:
-    """Copy a state onto the prospect row."""
+DRAW = "draw"  # put_state: a prospect who reaches a new step takes the next slot of its round-robin
+
+
+def put_state(row: Prospect, state: State, session: Session | None = None, slot: int | None | str = DRAW) -> None:
+    """Copy a state onto the prospect row; on reaching a new step, take its next variant slot (cadence.store.slots).
+
+    `slot` given (undo) puts that slot back instead. A row in no session yet gets none.
+    """
+    from sqlalchemy.orm import object_session
+
+    reached = state.step is not None and (state.cadence, state.step) != (row.cadence, row.step)
     for name, value in asdict(state).items():
         setattr(row, name, value.value if isinstance(value, Status) else value)
+    if slot != DRAW:
+        row.variant_slot = slot
+    elif reached:
+        from cadence.store import slots
+
+        session = session or object_session(row)
+        row.variant_slot = slots.take(session, state.cadence, state.step) if session is not None else None
 
 
 def snapshot(state: State) -> dict:
