@@ -64,10 +64,10 @@ class Step:
         return self.variants[slot % len(self.variants)] if self.variants else None
 
     def with_variant(self, variant: Variant | None) -> Step:
-        """This step with the texts of `variant` in place of its own (itself when None)."""
+        """This step with the texts of `variant` in place of its own and no variants left (itself when None)."""
         if variant is None:
             return self
-        return replace(self, script=variant.script or self.script, subject=variant.subject, body=variant.body)
+        return replace(self, script=variant.script or self.script, subject=variant.subject, body=variant.body, variants=())
 
 
 @dataclass(frozen=True)
