@@ -205,3 +205,117 @@ def test_prospects_keep_the_variant_text_of_the_version_they_started_on(cli, fol
     items = {i["prospect_id"]: i for i in cli.json("today", "--date", START)}
     assert items[first]["script"] == "Hi P1, it's [your name]. Have you got two minutes?"
     assert items[first + 2]["script"] == "Hi P3, it's [your name]. Is now a bad time?"
+
+
+# ---------------------------------------------------------------- stats --variants, by hand
+
+Z = 1.959963984540054  # the 97.5th percentile of the standard normal
+
+
+def wilson_by_hand(k: int, n: int) -> list[float]:
+    """The 95% Wilson score interval, straight from its formula."""
+    p = k / n
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
+
+
+def seed_history(cli) -> None:
+    """20 prospects on ab-intro: odd ids get call a, even ids call b.
+
+    Step 1 (call): a: #1 #3 connect, the other 8 no answer; b: #2..#16 connect (8), #18 #20 voicemail.
+    The 10 who go on reach step 2 in id order (short, long, short, ...): short #5 #9 #13 #17 #19,
+    long #7 #11 #15 #18 #20. #5 (a), #18 and #20 (b) reply before their email: replies of step 1.
+    The emails go to the 7 still active; #9 (short) and #11 (long) reply to them.
+    """
+    add(cli, 20)
+    for n in range(1, 21):
+        outcome = ("conn" if n in (1, 3) else "na") if n % 2 else ("conn" if n <= 16 else "vm")
+        cli("log", str(n), outcome, "--at", f"{START}T{9 + n // 6:02d}:{n:02d}")
+    for n in (5, 18, 20):
+        cli("log", str(n), "replied", "--at", "2026-11-24T15:00")
+    for n in (7, 9, 11, 13, 15, 17, 19):
+        cli("log", str(n), "sent", "--at", "2026-11-25T09:00")
+    for n in (9, 11):
+        cli("log", str(n), "replied", "--at", "2026-11-26T15:00")
+
+
+def test_stats_variants_match_the_figures_worked_out_by_hand(cli, folder):
+    seed_history(cli)
+    call, email = cli.json("stats", "--variants")["variants"]
+
+    # Step 1, the call: a 2 connects in 10 calls, b 8 in 10; replies a 1 (#5), b 2 (#18, #20).
+    # Fisher, two-sided, on [[2, 8], [8, 2]]: the tables no more likely than it are x <= 2 and
+    # x >= 8 connects for a, each weighing comb(10, x) * comb(10, 10 - x) of comb(20, 10).
+    connect_p = 2 * (comb(10, 0) ** 2 + comb(10, 1) ** 2 + comb(10, 2) ** 2) / comb(20, 10)
+    assert round(connect_p, 4) == 0.023
+    # On [[1, 9], [2, 8]] every table (weights 120, 450, 450, 120) is no more likely than
+    # the observed one (450): p = 1.
+    assert [comb(10, x) * comb(10, 3 - x) for x in range(4)] == [120, 450, 450, 120]
+    assert wilson_by_hand(2, 10) == [0.0567, 0.5098] and wilson_by_hand(8, 10) == [0.4902, 0.9433]
+    assert wilson_by_hand(1, 10) == [0.0179, 0.4042]
+    assert call == {
+        "cadence": "ab-intro", "step": 1, "type": "call", "channel": "phone", "test": "fisher-exact",
+        "variants": [
+            {"variant": "a", "touches": 10, "calls": 10, "connects": 2, "connect_rate": 0.2,
+             "connect_interval": wilson_by_hand(2, 10), "replies": 1, "reply_rate": 0.1,
+             "reply_interval": wilson_by_hand(1, 10)},
+            {"variant": "b", "touches": 10, "calls": 10, "connects": 8, "connect_rate": 0.8,
+             "connect_interval": wilson_by_hand(8, 10), "replies": 2, "reply_rate": 0.2,
+             "reply_interval": wilson_by_hand(2, 10)},
+        ],
+        "connect": {"p_value": round(connect_p, 4), "significant": True, "best": "b"},
+        "reply": {"p_value": 1.0, "significant": False, "best": None},
+    }
+
+    # Step 2, the email: short went to #9 #13 #17 #19 (1 reply), long to #7 #11 #15 (1 reply).
+    # [[1, 3], [1, 2]]: weights comb(4, x) * comb(3, 2 - x) = 3, 12, 6, observed 12: p = 1.
+    assert [comb(4, x) * comb(3, 2 - x) for x in range(3)] == [3, 12, 6]
+    assert wilson_by_hand(1, 4) == [0.0456, 0.6994] and wilson_by_hand(1, 3) == [0.0615, 0.7923]
+    assert email == {
+        "cadence": "ab-intro", "step": 2, "type": "email", "channel": "email", "test": "fisher-exact",
+        "variants": [
+            {"variant": "short", "touches": 4, "calls": 0, "connects": 0, "connect_rate": None,
+             "connect_interval": None, "replies": 1, "reply_rate": 0.25, "reply_interval": wilson_by_hand(1, 4)},
+            {"variant": "long", "touches": 3, "calls": 0, "connects": 0, "connect_rate": None,
+             "connect_interval": None, "replies": 1, "reply_rate": 0.3333, "reply_interval": wilson_by_hand(1, 3)},
+        ],
+        "connect": {"p_value": None, "significant": False, "best": None},
+        "reply": {"p_value": 1.0, "significant": False, "best": None},
+    }
+
+
+def test_stats_variants_in_the_terminal(cli, folder):
+    seed_history(cli)
+    out = cli("stats", "--variants").stdout
+    assert out == (
+        "\n"
+        "ab-intro · step 1 (call)\n"
+        "variant  touches   connects (95% interval)   replies (95% interval)\n"
+        "a             10   2/10 20.0% (5.7%-51.0%)  1/10 10.0% (1.8%-40.4%)\n"
+        "b             10  8/10 80.0% (49.0%-94.3%)  2/10 20.0% (5.7%-51.0%)\n"
+        "  connects: Fisher's exact p = 0.023, significant (< 0.05): b does better\n"
+        "  replies: Fisher's exact p = 1, no significant difference (needs < 0.05)\n"
+        "\n"
+        "ab-intro · step 2 (email)\n"
+        "variant  touches  replies (95% interval)\n"
+        "short          4  1/4 25.0% (4.6%-69.9%)\n"
+        "long           3  1/3 33.3% (6.2%-79.2%)\n"
+        "  replies: Fisher's exact p = 1, no significant difference (needs < 0.05)\n"
+    )
+
+
+def test_stats_variants_follow_cadence_and_since(cli, folder):
+    seed_history(cli)
+    assert cli.json("stats", "--variants", "--cadence", "five-touch-fire") == {"variants": []}
+    late = cli.json("stats", "--variants", "--since", "2026-11-25")["variants"]
+    # Nobody started on or after the 25th: no touches count, the file's steps are still listed.
+    assert [(e["step"], [v["touches"] for v in e["variants"]]) for e in late] == [(1, [0, 0]), (2, [0, 0])]
+    assert late[0]["connect"] == {"p_value": None, "significant": False, "best": None}
+
+
+def test_stats_variants_without_any_says_how_to_add_them(cli):
+    result = cli("stats", "--variants")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("No cadence step has variants yet. To A/B test a step, give it `variants:`")
+    assert cli.json("stats", "--variants") == {"variants": []}
