@@ -319,3 +319,33 @@ def test_stats_variants_without_any_says_how_to_add_them(cli):
     assert result.exit_code == 0
     assert result.stdout.startswith("No cadence step has variants yet. To A/B test a step, give it `variants:`")
     assert cli.json("stats", "--variants") == {"variants": []}
+
+
+# ---------------------------------------------------------------- migration 0010
+
+
+def test_migration_0010_numbers_the_prospects_already_on_each_step(cli):
+    import sqlalchemy as sa
+
+    from cadence.store import address, db
+
+    engine = sa.create_engine(address.parse_url(address.resolve_url(None)))
+    db.upgrade(engine, "0009")
+    from datetime import datetime, timezone
+
+    prospect = sa.Table("prospect", sa.MetaData(), autoload_with=engine)  # as 0009 left it
+    blank = {c.name: {sa.Integer: 0, sa.JSON: {}}.get(type(c.type), "") for c in prospect.columns if not c.nullable}
+    stamp = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    rows = [(1, "five-touch-fire", 2), (2, "five-touch-fire", 1), (3, "five-touch-fire", 2), (4, None, None), (5, "five-touch-fire", 2)]
+    with engine.begin() as connection:
+        connection.execute(prospect.insert(), [
+            {**blank, "id": i, "first_name": f"P{i}", "status": "active" if c else "paused", "cadence": c, "step": s,
+             "fields": {}, "postponements": 0, "attempts": 0, "created_at": stamp, "updated_at": stamp} for i, c, s in rows])
+    engine.dispose()
+    engine = db.open_engine(None)
+    with engine.connect() as connection:
+        slots = connection.execute(sa.text("SELECT id, variant_slot FROM prospect ORDER BY id")).all()
+        counters = connection.execute(sa.text("SELECT cadence, step, taken FROM variant_counter ORDER BY step")).all()
+    engine.dispose()
+    assert [tuple(r) for r in slots] == [(1, 0), (2, 0), (3, 1), (4, None), (5, 2)]
+    assert [tuple(r) for r in counters] == [("five-touch-fire", 1, 1), ("five-touch-fire", 2, 3)]
