@@ -25,7 +25,6 @@ from cadence.cadences.model import (
     parse_weekday,
 )
 from cadence.cadences.templates import ME_KEYS, check_template
-from cadence.cadences.variants import VARIANT_TEXTS, read_variants
 from cadence.errors import CadenceError
 
 # Which texts each step type needs, by type (and channel for fire).
@@ -401,6 +400,8 @@ def _step(number: int, item: Node, problem) -> Step | None:
     variants: tuple[Variant, ...] = ()
     uses = (*need, *OPTIONAL.get(step_type, ()))
     if "variants" in fields:
+        from cadence.cadences.variants import VARIANT_TEXTS, read_variants  # only files with A/B steps need it
+
         kind = ("fire", fire_channel) if step_type == "fire" else step_type
         variants = read_variants(number, step_type, VARIANT_TEXTS.get(kind), fields["variants"], texts, lines, problem)
         need = tuple(key for key in need if key not in VARIANT_TEXTS.get(kind, ()))
