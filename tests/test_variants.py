@@ -349,3 +349,10 @@ def test_migration_0010_numbers_the_prospects_already_on_each_step(cli):
     engine.dispose()
     assert [tuple(r) for r in slots] == [(1, 0), (2, 0), (3, 1), (4, None), (5, 2)]
     assert [tuple(r) for r in counters] == [("five-touch-fire", 1, 1), ("five-touch-fire", 2, 3)]
+
+
+def test_the_example_file_is_valid():
+    path = Path(__file__).parents[1] / "examples" / "ab-test.yaml"
+    cadence, found = parse_cadence(path.read_text(), str(path))
+    assert found == []
+    assert [[v.id for v in step.variants] for step in cadence.steps] == [["short", "proof"], ["question", "offer"], [], [], []]
