@@ -22,6 +22,27 @@ def test_fisher_matches_scipy(a, b, c, d):
     assert fisher_exact(a, b, c, d) == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
+big = st.integers(min_value=0, max_value=30000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(big, big, big, big)
+def test_fisher_on_big_tables_matches_scipy(a, b, c, d):
+    # Above EXACT_UP_TO the sum is taken from log-gamma: still within a hair of scipy, and quick.
+    expected = scipy_stats.fisher_exact([[a, b], [c, d]], alternative="two-sided").pvalue
+    assert fisher_exact(a, b, c, d) == pytest.approx(expected, rel=1e-6, abs=1e-12)
+
+
+def test_the_two_ways_of_summing_agree(monkeypatch):
+    from cadence.domain import significance
+
+    tables = [(300, 700, 350, 650), (5, 995, 15, 985), (12, 8, 3, 17), (900, 100, 880, 120)]
+    exact = [fisher_exact(*t) for t in tables]
+    monkeypatch.setattr(significance, "EXACT_UP_TO", 0)
+    assert [fisher_exact(*t) for t in tables] == pytest.approx(exact, rel=1e-9)
+    assert fisher_exact(60000, 40000, 59000, 41000) == pytest.approx(5.3493331894786284e-06, rel=1e-8)  # scipy's value
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=1, max_value=500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
 def test_wilson_matches_scipy(case):

@@ -1,7 +1,8 @@
 """Small-count statistics for A/B variants: the Wilson score interval, Fisher's exact test, Holm's adjustment.
 
-Pure and exact: Fisher's test sums hypergeometric probabilities as whole numbers
-(math.comb), so a p value never depends on floating-point cancellation. Written
+Pure and exact where it matters: for the small tables of a salesperson's week Fisher's test
+sums hypergeometric probabilities as whole numbers (math.comb), so a p value never depends on
+floating-point rounding; a table of thousands is summed from log-gamma instead. Written
 here rather than taken from scipy because scipy and numpy are about 100 MB to
 install for these few dozen lines; tests/test_significance.py checks every
 function against scipy.
@@ -9,12 +10,15 @@ function against scipy.
 
 from __future__ import annotations
 
-from math import comb, sqrt
+from math import comb, exp, lgamma, log1p, sqrt
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal: a two-sided 95% interval
 # Tables whose probability is within this relative distance of the observed one's count as
 # "no more likely" (the tolerance R's fisher.test and scipy use, so ties are not lost to rounding).
 RELATIVE_TOLERANCE = 1e-7
+# Up to this many in the table Fisher's test counts in whole numbers (under 0.1 s); above it,
+# in floating point from log-gamma, as scipy does.
+EXACT_UP_TO = 2000
 
 
 def wilson(part: int, whole: int, z: float = Z95) -> tuple[float, float] | None:
@@ -48,13 +52,29 @@ def fisher_exact(a: int, b: int, c: int, d: int) -> float:
     total = row1 + row2
     if total == 0 or row1 == 0 or row2 == 0 or col1 == 0 or col1 == total:
         return 1.0
+    low, high = max(0, col1 - row2), min(row1, col1)
+    if total > EXACT_UP_TO:
+        return _fisher_logs(a, row1, row2, col1, low, high)
     # The weight of a table with x in the top-left cell: comb(row1, x) * comb(row2, col1 - x).
     # The probability is weight / comb(total, col1); comparing weights avoids dividing.
-    low, high = max(0, col1 - row2), min(row1, col1)
     observed = comb(row1, a) * comb(row2, c)
-    limit = observed * (1 + RELATIVE_TOLERANCE)
-    kept = sum(w for x in range(low, high + 1) if (w := comb(row1, x) * comb(row2, col1 - x)) <= limit)
+    scale = round(1 / RELATIVE_TOLERANCE)  # w <= observed * (1 + tolerance), in whole numbers
+    limit = observed * (scale + 1)
+    kept = sum(w for x in range(low, high + 1) if (w := comb(row1, x) * comb(row2, col1 - x)) * scale <= limit)
     return min(1.0, kept / comb(total, col1))
+
+
+def _fisher_logs(a: int, row1: int, row2: int, col1: int, low: int, high: int) -> float:
+    """Fisher's p for a table too big to count in whole numbers quickly: the same sum, each
+    probability from log-gamma (relative error about 1e-12, far inside the tolerance)."""
+
+    def log_weight(x: int) -> float:
+        return -(lgamma(x + 1) + lgamma(row1 - x + 1) + lgamma(col1 - x + 1) + lgamma(row2 - col1 + x + 1))
+
+    fixed = lgamma(row1 + 1) + lgamma(row2 + 1) + lgamma(col1 + 1) + lgamma(row1 + row2 - col1 + 1) - lgamma(row1 + row2 + 1)
+    limit = log_weight(a) + log1p(RELATIVE_TOLERANCE)
+    kept = sum(exp(fixed + w) for x in range(low, high + 1) if (w := log_weight(x)) <= limit)
+    return min(1.0, kept)
 
 
 def holm(p_values: list[float]) -> list[float]:
