@@ -73,7 +73,9 @@ class Touch(SQLModel, table=True):
     # What `cadence stats` counts, readable without touching the rows (migration 0003).
     __table_args__ = (
         Index("ix_touch_stats", "cadence", "step", "outcome", "attempt", "step_type", "prospect_id"),
-        Index("ix_touch_variant", "cadence", "step", "variant"),  # `stats --variants` (0010)
+        # `stats --variants` reads only this (0010): the touches with a variant, nothing else indexed.
+        Index("ix_touch_variant", "variant", "cadence", "step", "step_type", "outcome", "attempt",
+              sqlite_where=text("variant IS NOT NULL"), postgresql_where=text("variant IS NOT NULL")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
