@@ -20,7 +20,6 @@ from cadence.cadences.model import (
     Cadence,
     Problem,
     Step,
-    Variant,
     parse_period,
     parse_weekday,
 )
@@ -162,12 +161,10 @@ def parse_cadence(
             if source is not None:
                 for message in check_template(source, declared, me_allowed):
                     problem(step.lines.get(key, step.line), f"step {step.number} {key}: {message}")
-        for variant in step.variants:
-            for key in ("script", "subject", "body"):
-                source = getattr(variant, key)
-                if source is not None:
-                    for message in check_template(source, declared, me_allowed):
-                        problem(variant.lines.get(key, variant.line), f"step {step.number} variant {variant.id!r} {key}: {message}")
+        if step.variants:
+            from cadence.cadences.variants import check_variants
+
+            check_variants(step, lambda source: check_template(source, declared, me_allowed), problem)
     if problems or not name:
         return None, problems
     cadence = Cadence(
@@ -397,7 +394,7 @@ def _step(number: int, item: Node, problem) -> Step | None:
             problem(node.line, f"step {number}: {key} must be text")
             node = None
         texts[key] = node.value if node is not None else None
-    variants: tuple[Variant, ...] = ()
+    variants = ()  # an A/B step's (cadence.cadences.variants)
     uses = (*need, *OPTIONAL.get(step_type, ()))
     if "variants" in fields:
         from cadence.cadences.variants import VARIANT_TEXTS, read_variants  # only files with A/B steps need it

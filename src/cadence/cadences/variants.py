@@ -6,7 +6,9 @@ prospect gets is decided by the pipeline (cadence.pipeline.variants).
 
 from __future__ import annotations
 
-from cadence.cadences.model import STEP_ID_PATTERN, Variant
+from typing import Callable
+
+from cadence.cadences.model import STEP_ID_PATTERN, Step, Variant
 
 # The texts each variant of an A/B step carries, by type (and channel for fire); a task has no variants.
 VARIANT_TEXTS = {
@@ -66,3 +68,13 @@ def _variant(number: int, uses: tuple[str, ...], item: Node, problem) -> Variant
             return None
         values[key] = node.value
     return Variant(id=variant_id, line=item.line, lines=dict(lines), **values)
+
+
+def check_variants(step: Step, check: Callable[[str], list[str]], problem) -> None:
+    """Report the template problems `check` finds in each variant's texts, on the line of the text."""
+    for variant in step.variants:
+        for key in ("script", "subject", "body"):
+            source = getattr(variant, key)
+            if source is not None:
+                for message in check(source):
+                    problem(variant.lines.get(key, variant.line), f"step {step.number} variant {variant.id!r} {key}: {message}")
