@@ -167,6 +167,14 @@ def test_the_terminal_list_and_show_name_the_variant(cli, folder):
     assert "2026-11-23 │ 1 (a) │ call │ voicemail │" in shown
 
 
+def test_work_shows_the_variant_and_logs_it(cli, folder):
+    ids = add(cli, 2)
+    out = cli("work", "--date", START, input="vm\n\nquit\n").stdout
+    assert "  step 1 of 3 · call, leave a voicemail · variant a · tried 0 times\n" in out
+    assert "    Hi P1, it's [your name]. Have you got two minutes?\n" in out
+    assert [t["variant"] for t in cli.json("show", str(ids[0]))["touches"]] == ["a"]
+
+
 def test_a_preview_shows_every_variant(cli, folder):
     steps = cli.json("cadences", "preview", "ab-intro", "--start", START)
     assert [v["id"] for v in steps[0]["variants"]] == ["a", "b"]
