@@ -175,6 +175,20 @@ def test_work_shows_the_variant_and_logs_it(cli, folder):
     assert [t["variant"] for t in cli.json("show", str(ids[0]))["touches"]] == ["a"]
 
 
+def test_a_recycle_shows_and_records_the_same_variant(cli, folder):
+    path = folder / "ab-intro.yaml"
+    path.write_text(path.read_text() + "after_fire:\n  recycle_after: 10 days\n")
+    ids = add(cli, 2)
+    for outcome, day in (("na", START), ("sent", "2026-11-25"), ("vm", "2026-11-27")):
+        cli("log", str(ids[1]), outcome, "--at", f"{day}T10:00")
+    assert cli.json("show", str(ids[1]))["status"] == "fired"
+    item = {i["prospect_id"]: i for i in cli.json("today", "--date", "2026-12-07")}[ids[1]]
+    assert (item["type"], item["variant"] in ("a", "b")) == ("recycle", True)
+    cli("log", str(ids[1]), "vm", "--at", "2026-12-07T10:00")
+    last = cli.json("show", str(ids[1]))["touches"][-1]
+    assert (last["step"], last["variant"]) == (None, item["variant"])
+
+
 def test_a_preview_shows_every_variant(cli, folder):
     steps = cli.json("cadences", "preview", "ab-intro", "--start", START)
     assert [v["id"] for v in steps[0]["variants"]] == ["a", "b"]

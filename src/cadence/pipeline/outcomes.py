@@ -94,7 +94,9 @@ class Outcomes(Base):
                 who=name,
             )
             touch = result.touch
-            variant = given_variant(plan, touch.step, row)
+            # A recycle starts the cadence again with step 1 done: its touch has no step, but the
+            # script shown was step 1's, so the variant shown is the one recorded.
+            variant = given_variant(plan, touch.step or (1 if touch.step_type == "recycle" else None), row)
             with tally.watching(session, [row.id]):
                 session.add(
                     Touch(
