@@ -80,6 +80,12 @@ def test_workers_logging_the_same_prospects_record_each_step_once(prospect_facto
         prospects = connection.execute(sa.text("SELECT id, status, attempts, step FROM prospect ORDER BY id")).all()
     assert [tuple(t) for t in touches] == everything  # nothing lost, nothing twice
     assert [tuple(p) for p in prospects] == [(prospect_id, "fired", 5, None) for prospect_id in ids]
+    # Each step's variant round-robin counted each prospect once: their places there are 0..7, none shared.
+    with pipeline.engine.connect() as connection:
+        counters = connection.execute(sa.text("SELECT step, taken FROM variant_counter ORDER BY step")).all()
+        slots = connection.execute(sa.text("SELECT variant_slot FROM prospect ORDER BY variant_slot")).scalars().all()
+    assert [tuple(c) for c in counters] == [(n, PROSPECTS) for n in range(1, 6)]
+    assert slots == list(range(PROSPECTS))  # the places they took on step 5, their last
     # The running totals of `stats` took every one of those touches, once.
     from cadence.pipeline.stats import compute
 

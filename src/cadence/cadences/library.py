@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cadence.cadences.loader import parse_cadence
-from cadence.cadences.model import Cadence, Problem, Step
+from cadence.cadences.model import Cadence, Problem, Step, Variant
 from cadence.cadences.limits import MAX_FILE
 from cadence.errors import CadenceError
 
-CACHE_FORMAT = 2  # bump when Cadence or Problem change shape
+CACHE_FORMAT = 3  # bump when Cadence or Problem change shape
 _HERE = Path(__file__).parent
 # The code a kept result depends on: a change to any of them (an upgrade, an edit) is a cache miss.
 CODE_FILES = tuple(
-    _HERE / name for name in ("model.py", "loader.py", "templates.py", "library.py", "sandbox.py", "bounds.py", "checks.py")
+    _HERE / name for name in ("model.py", "loader.py", "variants.py", "templates.py", "library.py", "sandbox.py", "bounds.py", "checks.py")
 ) + (_HERE.parent / "domain" / "calendar.py",)
 
 
@@ -219,6 +219,7 @@ def _keep(key: str, result: tuple[Cadence | None, list[Problem]]) -> None:
 
 
 _STEP_FIELDS = tuple(f.name for f in dataclass_fields(Step))
+_VARIANT_FIELDS = tuple(f.name for f in dataclass_fields(Variant))
 
 
 def _to_json(result: tuple[Cadence | None, list[Problem]]) -> dict[str, Any]:
@@ -229,7 +230,7 @@ def _to_json(result: tuple[Cadence | None, list[Problem]]) -> dict[str, Any]:
         entry["cadence"] = {
             "name": cadence.name, "title": cadence.title, "description": cadence.description,
             "days": cadence.days, "holidays": cadence.holidays,
-            "steps": [{name: getattr(step, name) for name in _STEP_FIELDS} for step in cadence.steps],
+            "steps": [_step_json(step) for step in cadence.steps],
             "recycle_after": None if recycle is None else [recycle.years, recycle.months, recycle.days],
             "recycle_text": cadence.recycle_text,
             "fields": None if cadence.fields is None else list(cadence.fields),
@@ -238,6 +239,12 @@ def _to_json(result: tuple[Cadence | None, list[Problem]]) -> dict[str, Any]:
             "holiday_dates": [day.isoformat() for day in cadence.holiday_dates],
             "version": cadence.version, "public_holidays": cadence.public_holidays,
         }
+    return entry
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    entry = {name: getattr(step, name) for name in _STEP_FIELDS}
+    entry["variants"] = [{name: getattr(v, name) for name in _VARIANT_FIELDS} for v in step.variants]
     return entry
 
 
@@ -251,7 +258,10 @@ def _from_json(entry: dict[str, Any]) -> tuple[Cadence | None, list[Problem]]:
     for item in raw["steps"]:
         if set(item) != set(_STEP_FIELDS) or not isinstance(item["lines"], dict):
             raise ValueError("step of another shape")
-        steps.append(Step(**{**item, "lines": {str(k): int(v) for k, v in item["lines"].items()}}))
+        variants = tuple(
+            Variant(**{**v, "lines": {str(k): int(n) for k, n in v["lines"].items()}}) for v in item["variants"]
+        )
+        steps.append(Step(**{**item, "lines": {str(k): int(v) for k, v in item["lines"].items()}, "variants": variants}))
     recycle = None
     if raw["recycle_after"] is not None:
         from dateutil.relativedelta import relativedelta

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from cadence.cadences.model import (
     FIRE_CHANNELS,
     NAME_PATTERN,
+    STEP_ID_PATTERN,
     STEP_TYPES,
     WORKWEEK,
     Cadence,
@@ -37,10 +38,9 @@ REQUIRED = {
 # Texts a step type may have without needing them.
 OPTIONAL = {"task": ("instructions",)}
 TEXT_KEYS = ("script", "voicemail", "subject", "body", "instructions")
-STEP_KEYS = {"day", "type", "channel", "title", "id", *TEXT_KEYS}
+STEP_KEYS = {"day", "type", "channel", "title", "id", "variants", *TEXT_KEYS}
 TOP_KEYS = {"name", "title", "description", "days", "weekdays", "holidays", "steps", "after_fire", "fields"}
 HOLIDAY_KEYS = ("country", "dates")
-STEP_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_DEPTH = 20
 MAX_DAY = 1000  # the last day number a step may have: about four years of working days
 MAX_RECYCLE_DAYS = 3660  # recycle_after at most 10 years (months count 31 days, years 366)
@@ -161,6 +161,10 @@ def parse_cadence(
             if source is not None:
                 for message in check_template(source, declared, me_allowed):
                     problem(step.lines.get(key, step.line), f"step {step.number} {key}: {message}")
+        if step.variants:
+            from cadence.cadences.variants import check_variants
+
+            check_variants(step, lambda source: check_template(source, declared, me_allowed), problem)
     if problems or not name:
         return None, problems
     cadence = Cadence(
@@ -390,10 +394,17 @@ def _step(number: int, item: Node, problem) -> Step | None:
             problem(node.line, f"step {number}: {key} must be text")
             node = None
         texts[key] = node.value if node is not None else None
+    variants = ()  # an A/B step's (cadence.cadences.variants)
+    uses = (*need, *OPTIONAL.get(step_type, ()))
+    if "variants" in fields:
+        from cadence.cadences.variants import VARIANT_TEXTS, read_variants  # only files with A/B steps need it
+
+        kind = ("fire", fire_channel) if step_type == "fire" else step_type
+        variants = read_variants(number, step_type, VARIANT_TEXTS.get(kind), fields["variants"], texts, lines, problem)
+        need = tuple(key for key in need if key not in VARIANT_TEXTS.get(kind, ()))
     for key in need:
         if not (texts[key] or "").strip():
             problem(lines.get(key, type_node.line), f"step {number}: a {step_type} step needs {key!r}")
-    uses = (*need, *OPTIONAL.get(step_type, ()))
     for key in TEXT_KEYS:
         if texts[key] is not None and key not in uses:
             problem(lines[key], f"step {number}: a {step_type} step does not use {key!r} (it uses {', '.join(uses)})")
@@ -407,5 +418,7 @@ def _step(number: int, item: Node, problem) -> Step | None:
         id=step_id,
         line=item.line,
         lines=dict(lines),
+        variants=variants,
         **texts,
     )
+

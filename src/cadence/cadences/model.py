@@ -7,7 +7,7 @@ loading YAML, Jinja or the search path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,25 @@ FIRE_CHANNELS = ("voicemail", "email")
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WORKWEEK = (1, 2, 3, 4, 5)  # ISO weekday numbers: 1 = Monday
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+STEP_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # step and variant ids
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One version of a step's texts in an A/B test: a call's script, or an email's subject and body."""
+
+    id: str
+    script: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    line: int = 0
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict[str, str]:
+        return {key: value for key in VARIANT_FIELDS if (value := getattr(self, key)) is not None}
+
+
+VARIANT_FIELDS = ("id", "script", "subject", "body")
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,17 @@ class Step:
     id: str | None = None  # optional stable id, used to match steps across versions
     line: int = 0
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    variants: tuple[Variant, ...] = ()  # two or more when the step is an A/B test; its texts are theirs
+
+    def variant(self, slot: int) -> Variant | None:
+        """The variant given to the prospect holding `slot` in this step's round-robin; None without variants."""
+        return self.variants[slot % len(self.variants)] if self.variants else None
+
+    def with_variant(self, variant: Variant | None) -> Step:
+        """This step with the texts of `variant` in place of its own and no variants left (itself when None)."""
+        if variant is None:
+            return self
+        return replace(self, script=variant.script or self.script, subject=variant.subject, body=variant.body, variants=())
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class Draft:
     steps: int
     due: date
     message_id: str | None = None  # given by the first message() made, so a draft and its reply match
+    variant: str | None = None  # the id of the step's variant they get, when the step has variants
 
     @property
     def to_header(self) -> str:
@@ -93,6 +94,7 @@ class Draft:
             "steps": self.steps,
             "due": self.due.isoformat(),
             "mailto": self.mailto(),
+            **({"variant": self.variant} if self.variant else {}),
         }
 
 
@@ -110,6 +112,8 @@ def due_email(pipe, ref: str, at: datetime) -> Draft:
     Refuses a prospect with no email, a bounced one (needs-fix), one whose due
     step is not an email, or one with nothing due yet (saying when it is).
     """
+    from cadence.pipeline.base import given_variant
+
     day = pipe.profile.local_day(pipe.profile.aware(at))
     with pipe.reading() as session:
         row = pipe.find(session, ref)
@@ -123,7 +127,8 @@ def due_email(pipe, ref: str, at: datetime) -> Draft:
     plan = pipe.cadence(row.cadence)
     if row.step > len(plan.steps):
         raise CadenceError(f"{who} has no step {row.step} in cadence {plan.name}: check the cadence file")
-    step = plan.steps[row.step - 1]
+    variant = given_variant(plan, row.step, row)
+    step = plan.steps[row.step - 1].with_variant(variant)
     if step.channel != "email":
         raise CadenceError(f"{who}'s next step ({row.step} of {len(plan.steps)}) is a {step.type}, not an email")
     if row.due_on > day:
@@ -142,6 +147,7 @@ def due_email(pipe, ref: str, at: datetime) -> Draft:
         step=step.number,
         steps=len(plan.steps),
         due=row.due_on,
+        variant=variant.id if variant is not None else None,
     )
 
 

@@ -84,6 +84,7 @@ def cadence_json(cadence) -> dict:
                 "subject": s.subject,
                 "body": s.body,
                 "instructions": s.instructions,
+                **({"variants": [v.to_json() for v in s.variants]} if s.variants else {}),
             }
             for s in cadence.steps
         ],
@@ -195,11 +196,14 @@ def _print_preview(result, calendar) -> None:
         if step.outcome:
             line += f" · logged {step.outcome}: {step.status_after}"
         typer.echo(line)
-        for heading, text in (("Task", step.title if step.type == "task" else None), ("Subject", step.subject)):
+        for heading, text in (("Task", step.title if step.type == "task" else None), ("Subject", None if step.variants else step.subject)):
             if text:
                 typer.echo(f"  {heading}: {text}")
-        if step.script:
-            label = "Fire message" if step.type == "fire" else {"email": "Email", "task": "How"}.get(step.channel, "Say")
+        label = "Fire message" if step.type == "fire" else {"email": "Email", "task": "How"}.get(step.channel, "Say")
+        for variant in step.variants or ():
+            typer.echo(f"  Variant {variant['id']}:" + (f" subject: {variant['subject']}" if variant.get("subject") else ""))
+            typer.echo(_indent(variant.get("script") or ""))
+        if step.script and not step.variants:
             typer.echo(f"  {label}:")
             typer.echo(_indent(step.script))
         if step.voicemail:

@@ -21,9 +21,21 @@ def stats(
     recount: bool = typer.Option(False, "--recount", help="Count from every logged touch instead of the running totals (the same figures, slower)."),
     hours: bool = typer.Option(False, "--hours", help="Connect rate by the prospect's local hour and weekday, with the number of calls in each cell."),
     by: Optional[str] = typer.Option(None, "--by", metavar="rep", help="rep: each rep's activity (dials, connects, meetings, emails, replies they logged) and the prospects they own."),
+    variants: bool = typer.Option(False, "--variants", help="A/B steps: per variant the touches, connect and reply rates with 95% Wilson intervals, and whether they differ (Fisher's exact test)."),
     json_out: bool = JSON,
 ) -> None:
     """What your cadences achieve: statuses, a funnel by step, connect and reply rates, replies after fire."""
+    if variants:
+        from cadence.pipeline.variants import variant_figures
+
+        figures = variant_figures(pipeline(ctx), cadence=cadence, since=parse_date(since, "--since"))
+        if json_out:
+            print_json({"variants": figures})
+        else:
+            from cadence.views.variants import variants as show_variants
+
+            show_variants(figures)
+        return
     if by is not None:
         if by.strip().lower() != "rep":
             raise CadenceError(f"--by {by!r} is not known: use --by rep")

@@ -103,7 +103,7 @@ PREFIXES = ("person", "contact", "lead", "prospect")
 # A file written by `cadence export`: its state columns describe this database, not the person.
 OWN_EXPORT_STATE = (
     "id", "cadence", "cadence_version", "started_on", "step", "due_on", "last_done_on", "callback_on",
-    "postponements", "attempts", "fired_on", "paused_on", "created_at", "updated_at",
+    "postponements", "attempts", "fired_on", "paused_on", "variant_slot", "created_at", "updated_at",
 )
 # Time zones as people write them in a "Time Zone" column, after "time", "standard",
 # "daylight", "(GMT-05:00)" and "(US & Canada)" are taken out.

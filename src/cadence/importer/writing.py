@@ -230,7 +230,7 @@ class Job:
 
     def _insert(self, fresh: list[_Person]) -> None:
         """Write new people: what they share (the import's stamp, owner, cadence state) once, the rest per row."""
-        from cadence.store import queries
+        from cadence.store import queries, slots
 
         owner = self.base["owner"]
         runs: list[tuple[bool, list[_Person]]] = []  # in file order, so ids follow the file
@@ -245,6 +245,10 @@ class Job:
             runs[-1][1].append(person)
         for dnc, people in runs:
             shared = self.base_dnc if dnc else self.base
+            if not dnc and shared["cadence"] is not None:  # their places in step 1's variant round-robin
+                first = slots.take(self.session, shared["cadence"], shared["step"], len(people))
+                for offset, person in enumerate(people):
+                    person.lead.values["variant_slot"] = first + offset
             ids = queries.insert_prospects(self.session, [p.lead.values for p in people], returning=self.update, shared=shared)
             if ids is not None:
                 for person, new_id in zip(people, ids):

@@ -91,7 +91,7 @@ class Adding(Base):
 
     def enroll_row(self, row: Prospect, cadence: Cadence, start: date, session: Session | None = None) -> None:
         """Start the row on `cadence` from `start`, recording the cadence version it follows."""
-        queries.put_state(row, engine.enroll(cadence, self.calendar_for(cadence), start))
+        queries.put_state(row, engine.enroll(cadence, self.calendar_for(cadence), start), session)
         self.pin_version(row, cadence, session)
 
     def pin_version(self, row: Prospect, cadence: Cadence, session: Session | None = None) -> None:

@@ -11,7 +11,7 @@ from datetime import timezone, tzinfo
 from typing import TYPE_CHECKING, Iterator
 
 from cadence.cadences.library import Library
-from cadence.cadences.model import Cadence
+from cadence.cadences.model import Cadence, Variant
 from cadence.domain.contacts import full_name, phone_key
 from cadence.domain.profile import Profile
 from cadence.errors import CadenceError
@@ -23,6 +23,19 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from cadence.store.models import Prospect
+
+
+def given_variant(plan: Cadence | None, number: int | None, row: Prospect) -> Variant | None:
+    """The variant of step `number` of `plan` this prospect gets (their slot there, else their id); None without one.
+
+    The same answer for `today`, `show`, `email` and `log`, so the script shown is the one recorded.
+    """
+    if plan is None or number is None or not 1 <= number <= len(plan.steps):
+        return None
+    step = plan.steps[number - 1]
+    if not step.variants:
+        return None
+    return step.variant(row.variant_slot if row.variant_slot is not None else row.id)
 
 
 class Base:

@@ -11,7 +11,7 @@ from cadence.domain import engine
 from cadence.domain.contacts import full_name
 from cadence.domain.engine import Outcome, State, Status
 from cadence.errors import CadenceError
-from cadence.pipeline.base import Base
+from cadence.pipeline.base import Base, given_variant
 from cadence.pipeline import versions
 from cadence.store import queries
 from cadence.store.tables import prospect as P
@@ -99,6 +99,9 @@ class Outcomes(Base):
                 who=name,
             )
             touch = result.touch
+            # A recycle starts the cadence again with step 1 done: its touch has no step, but the
+            # script shown was step 1's, so the variant shown is the one recorded.
+            variant = given_variant(plan, touch.step or (1 if touch.step_type == "recycle" else None), row)
             with tally.watching(session, [row.id]):
                 queries.add_touch(
                     session,
@@ -115,9 +118,10 @@ class Outcomes(Base):
                     forced=touch.forced,
                     owner=self.user or row.owner,
                     message_id=message_id,
-                    state_before=queries.snapshot(before),
+                    variant=variant.id if variant is not None else None,
+                    state_before={**queries.snapshot(before), "variant_slot": row.variant_slot},
                 )
-                queries.write_state(session, row.id, result.state, at.astimezone(timezone.utc))
+                queries.write_state(session, row, result.state, at.astimezone(timezone.utc))
             if row.cadence and not row.cadence_version and plan is not None:
                 # Enrolled before versions were recorded: pin the one they follow now.
                 version = versions.record(session, plan, at.astimezone(timezone.utc))
@@ -180,7 +184,7 @@ class Outcomes(Base):
             if latest is None or latest.id != touch.id:
                 raise CadenceError(f"#{row.id}'s touches changed while undoing (someone else logged or undid one): check `cadence show {row.id}`")
             with tally.watching(session, [row.id]):
-                queries.put_state(row, queries.restore(touch.state_before))
+                undo_state(session, row, touch.state_before)
                 queries.delete_touch(session, touch.id)
             return {
                 "prospect_id": row.id,
@@ -190,6 +194,21 @@ class Outcomes(Base):
                 "next_step": row.step if row.status == Status.ACTIVE.value else None,
                 "next_due": row.due_on.isoformat() if row.due_on else None,
             }
+
+def undo_state(session, row: Prospect, before: dict) -> None:
+    """Put back the state a touch started from, and the variant slot they held then.
+
+    A slot taken by the touch (it moved them to a new step) is given back when nobody took one since.
+    """
+    from cadence.store import slots
+
+    state = queries.restore(before)
+    moved = (state.cadence, state.step) != (row.cadence, row.step)
+    if moved:
+        slots.give_back(session, row.cadence, row.step, row.variant_slot)
+    kept = before["variant_slot"] if "variant_slot" in before else (None if moved else row.variant_slot)
+    queries.put_state(row, state, session, slot=kept)
+
 
 def item_channel(plan: Cadence | None, state: State) -> str | None:
     """The channel of the cadence step due (phone, email or task); None for a follow-up, a callback

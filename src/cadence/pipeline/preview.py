@@ -50,10 +50,14 @@ class PreviewStep:
     voicemail: str | None
     outcome: str | None = None  # with --outcomes: what was logged on this step
     status_after: str | None = None  # with --outcomes: the prospect's status once it was logged
+    # An A/B step: each variant's id and texts (the step's own texts are the first variant's).
+    variants: list[dict[str, Any]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["date"] = self.date.isoformat()
+        if self.variants is None:
+            del data["variants"]
         return data
 
 
@@ -138,7 +142,9 @@ def preview(pipe, name: str, start: date, prospect: str | None = None, outcomes:
         on = state.due_on
         outcome = given.pop(0) if given is not None else ASSUMED.get(step.channel, Outcome.VOICEMAIL)
         row.attempts = state.attempts
-        texts = pipe.texts(row, cadence, step, step.type, "")
+        # Every variant is shown: a preview takes no place in a step's round-robin.
+        shown = [(v.id, pipe.texts(row, cadence, step.with_variant(v), step.type, "")) for v in step.variants]
+        texts = shown[0][1] if shown else pipe.texts(row, cadence, step, step.type, "")
         logged = engine.log(cadence, calendar, state, outcome, on, callback_lead=pipe.profile.callback_lead, who=result.prospect)
         state = logged.state
         result.steps.append(
@@ -156,6 +162,7 @@ def preview(pipe, name: str, start: date, prospect: str | None = None, outcomes:
                 voicemail=texts.get("voicemail"),
                 outcome=outcome.value if outcomes is not None else None,
                 status_after=state.status.value if outcomes is not None else None,
+                variants=[{"id": key, **_variant_texts(texts)} for key, texts in shown] or None,
             )
         )
     result.end_status = state.status.value
@@ -166,6 +173,10 @@ def preview(pipe, name: str, start: date, prospect: str | None = None, outcomes:
         result.end_on = state.last_done_on
         result.end_day = _day_number(calendar, state.started_on or start, state.last_done_on)
     return result
+
+
+def _variant_texts(texts: dict[str, Any]) -> dict[str, Any]:
+    return {key: texts.get(key) or None for key in ("subject", "script", "voicemail") if key in texts}
 
 
 def _day_number(calendar, first: date, last: date | None) -> int | None:

@@ -12,7 +12,7 @@ from cadence.domain import engine, worklist
 from cadence.domain.contacts import full_name
 from cadence.domain.engine import Status
 from cadence.errors import CadenceError
-from cadence.pipeline.base import Base
+from cadence.pipeline.base import Base, given_variant
 from cadence.store import queries
 
 if TYPE_CHECKING:
@@ -50,9 +50,12 @@ class Item:
     outside_hours: bool = False
     step_title: str | None = None  # a task step's title (what to do)
     owner: str = ""  # the rep whose prospect this is ('' when nobody's)
+    variant: str | None = None  # the id of the step's variant they get, when the step has variants
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
+        if self.variant is None:
+            del data["variant"]  # only items of A/B steps carry the key
         data["due"] = self.due.isoformat()
         data["callback_on"] = self.callback_on.isoformat() if self.callback_on else None
         return data
@@ -94,6 +97,8 @@ class ReadSide(Base):
             step = plan.steps[0]
         elif plan is not None and row.step is not None and row.step <= len(plan.steps):
             step = plan.steps[row.step - 1]  # the step due, or the one a callback interrupted
+        variant = given_variant(plan, step.number, row) if step is not None else None
+        step = step.with_variant(variant) if step is not None else None
         channel = step.channel if step is not None and kind != "callback" else "phone"
         rendered = self.texts(row, plan, step, kind, note) if texts else {"script": ""}
         local_time = self.local_time(row, now)
@@ -126,6 +131,7 @@ class ReadSide(Base):
             owner=row.owner,
             lingering=engine.lingering(state, self.profile.linger_after),
             outside_hours=channel == "phone" and not worklist.in_window(local_time, self.profile.calling_hours),
+            variant=variant.id if variant is not None else None,
             **rendered,
         )
 
@@ -184,6 +190,9 @@ class ReadSide(Base):
             lead = f"Fired on {row.fired_on.isoformat() if row.fired_on else '?'}; their recycle date has come: start the cadence again.\n"
         if step is None or (kind == "callback" and step.channel != "phone"):
             return {"script": lead.strip()}
+        if step.variants:  # a step they have not reached: which variant is decided when they do
+            ids = ", ".join(v.id for v in step.variants)
+            return {"script": lead + f"(A/B step: one of the variants {ids}, given when they reach it)"}
         if step.type == "task":
             return {"script": lead + (text(step.instructions) or ""), "step_title": step.title}
         if step.type == "email" or step.fire_channel == "email":
@@ -199,6 +208,7 @@ class ReadSide(Base):
             plan = self.plan_of(row, session)
         active = row.status == Status.ACTIVE.value
         next_type = engine.item_type(plan, queries.state_of(row))
+        upcoming = given_variant(plan, row.step, row) if active or row.status == Status.SNOOZED.value else None
         return {
             "id": row.id,
             "name": full_name(row.first_name, row.last_name),
@@ -217,6 +227,7 @@ class ReadSide(Base):
             "next_step": row.step if active or row.status == Status.SNOOZED.value else None,
             "next_type": next_type,
             "next_due": _iso(row.due_on),
+            **({"next_variant": upcoming.id} if upcoming is not None else {}),
             "callback_on": _iso(row.callback_on),
             "fired_on": _iso(row.fired_on),
             "attempts": row.attempts,
@@ -233,6 +244,7 @@ class ReadSide(Base):
                     "note": t.note,
                     "after_fire": t.after_fire,
                     "forced": t.forced,
+                    **({"variant": t.variant} if t.variant else {}),
                 }
                 for t in history
             ],

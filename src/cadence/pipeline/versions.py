@@ -16,7 +16,7 @@ from typing import Any, Callable, ContextManager
 
 from cadence.domain import engine
 from cadence.cadences.library import Library
-from cadence.cadences.model import Cadence, Step, parse_period
+from cadence.cadences.model import Cadence, Step, Variant, parse_period
 from cadence.domain.engine import State, Status
 from cadence.errors import CadenceError
 
@@ -46,11 +46,16 @@ def snapshot(cadence: Cadence) -> dict[str, Any]:
         "public_holidays": cadence.public_holidays,
         "recycle_after": cadence.recycle_text,
         "fields": list(cadence.fields) if cadence.fields is not None else None,
-        "steps": [
-            {key: getattr(step, key) for key in STEP_FIELDS if getattr(step, key) is not None}
-            for step in cadence.steps
-        ],
+        "steps": [_step_copy(step) for step in cadence.steps],
     }
+
+
+def _step_copy(step: Step) -> dict[str, Any]:
+    """A step as plain values; `variants` only when it has some, so a step without keeps its old hash."""
+    copy = {key: getattr(step, key) for key in STEP_FIELDS if getattr(step, key) is not None}
+    if step.variants:
+        copy["variants"] = [variant.to_json() for variant in step.variants]
+    return copy
 
 
 def fingerprint(cadence: Cadence) -> str:
@@ -63,7 +68,11 @@ def fingerprint(cadence: Cadence) -> str:
 def restore(content: dict[str, Any], version: str) -> Cadence:
     """The cadence saved by `snapshot`, marked with its version hash."""
     steps = tuple(
-        Step(number=number, **{key: item.get(key) for key in STEP_FIELDS})
+        Step(
+            number=number,
+            variants=tuple(Variant(**variant) for variant in item.get("variants") or ()),
+            **{key: item.get(key) for key in STEP_FIELDS},
+        )
         for number, item in enumerate(content["steps"], start=1)
     )
     recycle = content.get("recycle_after")

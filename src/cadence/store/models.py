@@ -13,7 +13,7 @@ from sqlalchemy import Table, event
 from sqlmodel import Field, SQLModel
 
 from cadence.store import tables
-from cadence.store.tables import name_key, stat_tally  # noqa: F401  (re-exported: older imports read them here)
+from cadence.store.tables import name_key, stat_tally, variant_counter  # noqa: F401  (re-exported: older imports read them here)
 
 P, T = tables.prospect, tables.touch
 
@@ -64,6 +64,7 @@ class Prospect(Contact, table=True):
     attempts: int = _column(P, "attempts", 0)
     fired_on: Optional[date] = _column(P, "fired_on", None)
     paused_on: Optional[date] = _column(P, "paused_on", None)
+    variant_slot: Optional[int] = _column(P, "variant_slot", None)
     created_at: datetime = _column(P, "created_at")
     updated_at: datetime = _column(P, "updated_at")
 
@@ -91,6 +92,7 @@ class Touch(SQLModel, table=True):
     forced: bool = _column(T, "forced", False)
     owner: str = _column(T, "owner", "")
     message_id: Optional[str] = _column(T, "message_id", None)
+    variant: Optional[str] = _column(T, "variant", None)
     state_before: dict[str, Any] = Field(default_factory=dict, sa_column=T.c.state_before)
 
 

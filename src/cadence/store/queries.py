@@ -81,16 +81,37 @@ def state_of(row: Prospect) -> State:
     return State(**values)
 
 
-def put_state(row: Prospect, state: State) -> None:
-    """Copy a state onto the prospect row."""
+DRAW = "draw"  # put_state: a prospect who reaches a new step takes the next slot of its round-robin
+
+
+def put_state(row: Prospect, state: State, session: Session | None = None, slot: int | None | str = DRAW) -> None:
+    """Copy a state onto the prospect row; on reaching a new step, take its next variant slot (cadence.store.slots).
+
+    `slot` given (undo) puts that slot back instead. A row in no session yet gets none.
+    """
+    from sqlalchemy.orm import object_session
+
+    reached = state.step is not None and (state.cadence, state.step) != (row.cadence, row.step)
     for name, value in asdict(state).items():
         setattr(row, name, value.value if isinstance(value, Status) else value)
+    if slot != DRAW:
+        row.variant_slot = slot
+    elif reached:
+        from cadence.store import slots
+
+        session = session or object_session(row)
+        row.variant_slot = slots.take(session, state.cadence, state.step) if session is not None else None
 
 
-def write_state(connection: Connection, prospect_id: int, state: State, at) -> None:
-    """Write a state onto the stored prospect row (a Core write: `log`)."""
+def write_state(connection: Connection, row, state: State, at) -> None:
+    """Write a state onto the stored prospect `row` (a Core write: `log`); on reaching a new step,
+    take its next variant slot, as put_state does."""
     values = {name: value.value if isinstance(value, Status) else value for name, value in asdict(state).items()}
-    connection.execute(P.update().where(P.c.id == prospect_id).values(**values, updated_at=at))
+    if state.step is not None and (state.cadence, state.step) != (row.cadence, row.step):
+        from cadence.store import slots
+
+        values["variant_slot"] = slots.take(connection, state.cadence, state.step)
+    connection.execute(P.update().where(P.c.id == row.id).values(**values, updated_at=at))
 
 
 def add_touch(connection: Connection, **values) -> None:

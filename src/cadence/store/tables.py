@@ -80,6 +80,8 @@ prospect = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("fired_on", Date, nullable=True),
     Column("paused_on", Date, nullable=True),
+    # Their place in the round-robin of the step they are on: which variant they get (0010).
+    Column("variant_slot", Integer, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_prospect_due", "due_on", "status"),
@@ -105,10 +107,15 @@ touch = Table(
     _text("owner"),
     # The Message-ID of the email this touch sent, or of the message `cadence sync` read it from (0008).
     _text("message_id", None, index=True),
+    # The id of the step's variant the prospect was given, when the step has variants (0010).
+    _text("variant", None),
     # The prospect's state before this touch, so undo restores it exactly.
     Column("state_before", JSON, nullable=False),
     # What `cadence stats` counts, readable without touching the rows (migration 0003).
     Index("ix_touch_stats", "cadence", "step", "outcome", "attempt", "step_type", "prospect_id"),
+    # `stats --variants` reads only this (0010): the touches with a variant, nothing else indexed.
+    Index("ix_touch_variant", "variant", "cadence", "step", "step_type", "outcome", "attempt",
+          sqlite_where=text("variant IS NOT NULL"), postgresql_where=text("variant IS NOT NULL")),
 )
 
 # The Message-ID of a draft `cadence email --draft` wrote, so a reply to it is matched by thread (0008).
@@ -168,6 +175,17 @@ stat_tally = Table(
     Column("owner", String, primary_key=True),
     Column("enrolled", Boolean, primary_key=True),  # the prospect has a cadence (what an owner's figures count)
     Column("n", Integer, nullable=False),
+)
+
+# How many prospects have reached each cadence step so far: the next one takes this number as
+# their variant slot (cadence.store.queries.take_slot). Counted for every step, so variants added
+# to a step later still share its prospects out evenly.
+variant_counter = Table(
+    "variant_counter",
+    metadata,
+    Column("cadence", String, primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("taken", Integer, nullable=False),
 )
 
 # A one-way hash of an erased person's email or phone key (`cadence forget`): imports never re-create them.

@@ -63,6 +63,8 @@ def _item(item: Any, show_owner: bool = False) -> None:
     step = f"step {item.step} of {item.steps}" if item.step and item.steps else "no step"
     kind = item_word(item.type, getattr(item, "status", None))
     facts = [step, TYPE_LABEL.get(kind, kind), f"tried {plural(item.attempts, 'time')}"]
+    if getattr(item, "variant", None):
+        facts.insert(2, f"variant {escape(item.variant)}")  # an A/B step: which text this prospect gets
     if show_owner:
         facts.append(f"owner {escape(item.owner)}" if item.owner else "no owner")
     console.print("  " + " · ".join(facts))
@@ -240,7 +242,8 @@ def prospect(view: dict) -> None:
     line += f" · tried {plural(view['attempts'], 'time')}"
     console.print(line)
     if view["next_step"] and view["next_due"]:
-        console.print(f"  next: step {view['next_step']} of {view['steps']} ({item_word(view['next_type'], view['status'])}) due {view['next_due']}")
+        variant = f", variant {escape(view['next_variant'])}" if view.get("next_variant") else ""
+        console.print(f"  next: step {view['next_step']} of {view['steps']} ({item_word(view['next_type'], view['status'])}{variant}) due {view['next_due']}")
     elif view["next_due"]:
         console.print(f"  next: {item_word(view['next_type'], view['status'])} due {view['next_due']}")
     if view["fired_on"]:

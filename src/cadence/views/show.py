@@ -22,7 +22,8 @@ def rows(view: dict) -> list[tuple[str, ...]]:
     out = []
     for t in view["touches"]:
         outcome = t["outcome"] + (" (after fire)" if t["after_fire"] else "") + (" (forced)" if t["forced"] else "")
-        out.append((t["on"], str(t["step"] or ""), t["type"] or "", outcome, visible(t["note"])))
+        step = str(t["step"] or "") + (f" ({visible(t['variant'])})" if t.get("variant") else "")
+        out.append((t["on"], step, t["type"] or "", outcome, visible(t["note"])))
     return out
 
 
@@ -71,7 +72,8 @@ def prospect(view: dict, screen: Screen | None = None) -> None:
     facts.append(Span(tail + f" · tried {plural(view['attempts'], 'time')}"))
     lines.append(facts)
     if view["next_step"] and view["next_due"]:
-        lines.append([Span(f"  next: step {view['next_step']} of {view['steps']} ({item_word(view['next_type'], view['status'])}) due {view['next_due']}")])
+        variant = f", variant {visible(view['next_variant'])}" if view.get("next_variant") else ""
+        lines.append([Span(f"  next: step {view['next_step']} of {view['steps']} ({item_word(view['next_type'], view['status'])}{variant}) due {view['next_due']}")])
     elif view["next_due"]:
         lines.append([Span(f"  next: {item_word(view['next_type'], view['status'])} due {view['next_due']}")])
     if view["fired_on"]:

@@ -168,6 +168,8 @@ def item_lines(item: Any, show_owner: bool = False) -> list[Line]:
     step = f"step {item.step} of {item.steps}" if item.step and item.steps else "no step"
     kind = item_word(item.type, getattr(item, "status", None))
     facts = [step, TYPE_LABEL.get(kind, kind), f"tried {plural(item.attempts, 'time')}"]
+    if getattr(item, "variant", None):
+        facts.insert(2, f"variant {visible(item.variant)}")  # an A/B step: which text this prospect gets
     if show_owner:
         facts.append(f"owner {visible(item.owner)}" if item.owner else "no owner")
     lines.append([Span("  " + " · ".join(facts))])
