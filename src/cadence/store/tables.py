@@ -114,8 +114,9 @@ touch = Table(
     # What `cadence stats` counts, readable without touching the rows (migration 0003).
     Index("ix_touch_stats", "cadence", "step", "outcome", "attempt", "step_type", "prospect_id"),
     # `stats --variants` reads only this (0010): the touches with a variant, nothing else indexed.
-    Index("ix_touch_variant", "variant", "cadence", "step", "step_type", "outcome", "attempt",
-          sqlite_where=text("variant IS NOT NULL"), postgresql_where=text("variant IS NOT NULL")),
+    # Partial (WHERE variant IS NOT NULL) as migration 0010 makes it; the WHERE is not declared here
+    # because naming postgresql_where loads the PostgreSQL dialect on every start-up (30 ms).
+    Index("ix_touch_variant", "variant", "cadence", "step", "step_type", "outcome", "attempt"),
 )
 
 # The Message-ID of a draft `cadence email --draft` wrote, so a reply to it is matched by thread (0008).
