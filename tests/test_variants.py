@@ -378,3 +378,22 @@ def test_the_example_file_is_valid():
     cadence, found = parse_cadence(path.read_text(), str(path))
     assert found == []
     assert [[v.id for v in step.variants] for step in cadence.steps] == [["short", "proof"], ["question", "offer"], [], [], []]
+
+
+def test_the_report_draws_the_variant_figures_of_stats(cli, folder, tmp_path):
+    from tests.test_report import Marks, number
+
+    seed_history(cli)
+    figures = cli.json("stats", "--variants")["variants"]
+    out = tmp_path / "report.html"
+    cli("report", "-o", str(out))
+    drawn = {(m["data-variant"], m["data-measure"]): m for m in Marks(out.read_text()).of("variant")}
+    expected = {}
+    for entry in figures:
+        for arm in entry["variants"]:
+            for measure, part, whole in (("connect", "connects", "calls"), ("reply", "replies", "touches")):
+                if arm[whole]:
+                    expected[arm["variant"], measure] = (arm[f"{measure}_rate"], *arm[f"{measure}_interval"], str(arm[part]), str(arm[whole]))
+    assert expected  # the seeded history has variants on two steps
+    assert {key: (number(m["data-rate"]), number(m["data-low"]), number(m["data-high"]), m["data-part"], m["data-whole"])
+            for key, m in drawn.items()} == expected

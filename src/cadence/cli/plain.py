@@ -5,7 +5,8 @@ first time the parameter is read, even when it was not given (`--help` too).
 Importing pydantic for that costs about 90 ms: more than all of `cadence
 cadences list`. Text needs no conversion and a flag is already True or False,
 so text and flag parameters get a converter of their own; parameters of any
-other type keep Typer's. With a Typer that does not use pydantic this does nothing.
+other type keep Typer's, built only once a value is given (`Deferred`). With a
+Typer that does not use pydantic this does nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +43,19 @@ if RuntimeParam is not None:
 
             raise BadParameter(f"{value!r} is not a valid boolean", ctx=ctx, param=param)
 
+    @dataclass(frozen=True)
+    class Deferred(RuntimeParam):
+        """Typer's own converter, built only when a value is there to convert: an option left out
+        (None, as `today` leaves --max-calls) is answered by RuntimeParam.coerce without it, so
+        pydantic is not imported for it. A value given is converted, and refused, exactly as Typer does."""
+
+        descriptor: Any = None
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            from typer._coercion import build_runtime_param
+
+            return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+
 
 HELP_NAMES = ["-h", "--help"]  # every command's help option (the context settings of the app)
 # Metavars for options Typer would show as <str>, <int>, <float>.
@@ -69,6 +83,8 @@ def use_plain_text(command: Any) -> None:
             and not param.multiple
         ):
             param._runtime_param = Plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
+        elif descriptor is not None and getattr(param, "_runtime_param", False) is None and descriptor.file_annotation is None:
+            param._runtime_param = Deferred(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation, descriptor=descriptor)
     for sub in getattr(command, "commands", {}).values():
         use_plain_text(sub)
 
