@@ -156,7 +156,7 @@ def compute(
         found = insight.count(session, scope) if since or recount else tally.figures(session, scope)
     names = {row[0] for rows in (statuses, found.outcomes, found.reach) for row in rows}
     names |= set(found.fired) | set(found.meetings) | set(found.connects)
-    plans = _plans(pipe, cadence, names)
+    plans = plans_for(pipe, cadence, names)
     names |= set(plans)
     table = {name: CadenceStats(cadence=name, title=plans[name].title if name in plans else "", window=window) for name in sorted(names)}
     steps = {name: _file_steps(plans.get(name)) for name in table}
@@ -196,7 +196,7 @@ def compute(
     return list(table.values())
 
 
-def _plans(pipe, cadence: str | None, names: set[str]) -> dict[str, Cadence]:
+def plans_for(pipe, cadence: str | None, names: set[str]) -> dict[str, Cadence]:
     """The cadence files to report on: the one asked for, else every valid one plus those in use."""
     if cadence is not None:
         try:

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cadence.cadences.model import Cadence
-from cadence.errors import CadenceError
+from cadence.pipeline.stats import plans_for
 
 TEST = "fisher-exact"
 LEVEL = 0.05  # a difference is significant when p < LEVEL
@@ -58,7 +57,8 @@ def variant_figures(pipe, cadence: str | None = None, since: date | None = None)
         outcomes = variant_counts.outcomes(session, scope)
         replies = variant_counts.replies(session, scope)
     tests: dict[tuple[str, int], Test] = {}
-    for plan in _plans(pipe, cadence, {row[0] for row in outcomes}):
+    plans = plans_for(pipe, cadence, {row[0] for row in outcomes})
+    for plan in (plans[name] for name in sorted(plans)):
         for step in plan.steps:
             if step.variants:
                 test = tests.setdefault((plan.name, step.number), Test(plan.name, step.number, step.type, step.channel))
@@ -81,24 +81,6 @@ def _unknown_step(name: str, number: int, kind: str | None) -> Test:
     """A step the cadence file no longer gives variants (or no longer has): its type from the touches."""
     kind = kind or "call"
     return Test(name, number, kind, "email" if kind == "email" else "phone")
-
-
-def _plans(pipe, cadence: str | None, named: set[str]) -> list[Cadence]:
-    """The cadence files to look at: the one asked for, else every valid one and those the touches name."""
-    if cadence is not None:
-        try:
-            return [pipe.cadence(cadence)]
-        except CadenceError:
-            if cadence in named:
-                return []  # its file is gone, but its touches still count
-            raise
-    plans = {c.name: c for c in pipe.library.all() if isinstance(c, Cadence)}
-    for name in named - set(plans):
-        try:
-            plans[name] = pipe.cadence(name)
-        except CadenceError:
-            pass
-    return [plans[name] for name in sorted(plans)]
 
 
 def _figures(test: Test) -> dict[str, Any]:
