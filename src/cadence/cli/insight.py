@@ -86,7 +86,8 @@ def report(
 
     The file is self-contained (styles and charts inside it, no script, no
     link out): open it in any browser, offline, or send it on. The figures
-    are those of `stats --json` and `stats --hours --json` for the same scope.
+    are those of `stats --json`, `stats --hours --json` and
+    `stats --variants --json` for the same scope.
     """
     from cadence.channels.export import write_file
     from cadence.pipeline.report import figures
