@@ -421,4 +421,3 @@ def _step(number: int, item: Node, problem) -> Step | None:
         variants=variants,
         **texts,
     )
-

@@ -45,7 +45,8 @@ def read_variants(number: int, step_type: str, uses: tuple[str, ...] | None, nod
     return tuple(variants) if len(variants) >= 2 else ()
 
 
-def _variant(number: int, uses: tuple[str, ...], item: Node, problem) -> Variant | None:
+def _variant(number: int, uses: tuple[str, ...], item, problem) -> Variant | None:
+    """One variant mapping (a parsed node: value, line, key_lines), or None after reporting its problems."""
     if not isinstance(item.value, dict):
         problem(item.line, f"step {number}: each variant is a mapping with id and {' and '.join(uses)}")
         return None

@@ -61,6 +61,8 @@ class Adding(Base):
 
     def new_row(self, person: NewProspect, now: datetime) -> Prospect:
         """A prospect row with normalised contacts; refuses a bad time zone or email."""
+        from cadence.store.models import Prospect
+
         email = normalise_email(person.email)
         if person.email.strip() and not email.valid:
             raise CadenceError(f"email {person.email!r} is not a valid address")
@@ -68,8 +70,6 @@ class Adding(Base):
         if person.timezone:
             check_timezone(person.timezone)
         stamp = now.astimezone(timezone.utc)
-        from cadence.store.models import Prospect
-
         return Prospect(
             first_name=clean_text(person.first_name),
             last_name=clean_text(person.last_name),
@@ -133,11 +133,11 @@ class Adding(Base):
         rep = rep.strip()
         if not rep:
             raise CadenceError("name the rep to assign the prospect to, e.g. `cadence assign 12 sam`")
+        from cadence.store import tally
+
         with self.writing() as session:
             row = self.find(session, ref)
             previous = row.owner
-            from cadence.store import tally
-
             with tally.watching(session, [row.id]):
                 row.owner = rep
             row.updated_at = self.profile.aware(now).astimezone(timezone.utc)

@@ -114,10 +114,11 @@ class Base:
         """
         if not row.cadence:
             return None
-        if session is None and hasattr(row, "_sa_instance_state"):
-            from sqlalchemy.orm import object_session
+        if session is None:  # an ORM object knows its session; a plain row has none
+            from sqlalchemy import inspect
 
-            session = object_session(row)
+            mapped = inspect(row, raiseerr=False)
+            session = mapped.session if mapped is not None else None
         return self.versions.plan(row.cadence, row.cadence_version, session)
 
     def find(self, session: Session | Connection, ref: str) -> Prospect:

@@ -59,6 +59,13 @@ def parse_url(url: str) -> URL:
     return parsed.set(drivername=f"{backend}+{driver}" if driver else backend)
 
 
+def dialect_name(session) -> str:
+    """The database kind ('sqlite', 'postgresql') behind an ORM session or a bare Connection."""
+    from sqlalchemy.engine import Connection
+
+    return session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+
+
 def shown(url: URL) -> str:
     """The URL as it may be printed: a password, in the user part or the query string, shown as ***."""
     text = url.render_as_string(hide_password=True)

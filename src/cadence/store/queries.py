@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.engine import Connection
 
 from cadence.domain.engine import State, Status
+from cadence.store.address import dialect_name
 from cadence.store.tables import name_key
 from cadence.store.tables import prospect as P
 from cadence.store.tables import setting as S
@@ -84,6 +85,16 @@ def state_of(row: Prospect) -> State:
 DRAW = "draw"  # put_state: a prospect who reaches a new step takes the next slot of its round-robin
 
 
+def reaches_new_step(row: Prospect, state: State) -> bool:
+    """Whether moving `row` to `state` puts them on another cadence step (which takes a variant slot)."""
+    return state.step is not None and (state.cadence, state.step) != (row.cadence, row.step)
+
+
+def _state_values(state: State) -> dict:
+    """The state as column values of the prospect row."""
+    return {name: value.value if isinstance(value, Status) else value for name, value in asdict(state).items()}
+
+
 def put_state(row: Prospect, state: State, session: Session | None = None, slot: int | None | str = DRAW) -> None:
     """Copy a state onto the prospect row; on reaching a new step, take its next variant slot (cadence.store.slots).
 
@@ -91,9 +102,9 @@ def put_state(row: Prospect, state: State, session: Session | None = None, slot:
     """
     from sqlalchemy.orm import object_session
 
-    reached = state.step is not None and (state.cadence, state.step) != (row.cadence, row.step)
-    for name, value in asdict(state).items():
-        setattr(row, name, value.value if isinstance(value, Status) else value)
+    reached = reaches_new_step(row, state)
+    for name, value in _state_values(state).items():
+        setattr(row, name, value)
     if slot != DRAW:
         row.variant_slot = slot
     elif reached:
@@ -106,8 +117,8 @@ def put_state(row: Prospect, state: State, session: Session | None = None, slot:
 def write_state(connection: Connection, row, state: State, at) -> None:
     """Write a state onto the stored prospect `row` (a Core write: `log`); on reaching a new step,
     take its next variant slot, as put_state does."""
-    values = {name: value.value if isinstance(value, Status) else value for name, value in asdict(state).items()}
-    if state.step is not None and (state.cadence, state.step) != (row.cadence, row.step):
+    values = _state_values(state)
+    if reaches_new_step(row, state):
         from cadence.store import slots
 
         values["variant_slot"] = slots.take(connection, state.cadence, state.step)
@@ -311,7 +322,7 @@ def save_version(session: Session, hash_: str, name: str, content: dict, at) -> 
     from cadence.store.tables import cadence_version as CadenceVersion
 
     values = {"hash": hash_, "name": name, "content": content, "created_at": at}
-    dialect = session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+    dialect = dialect_name(session)
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert

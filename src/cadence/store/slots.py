@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
-from sqlalchemy.engine import Connection
 
+from cadence.store.address import dialect_name
 from cadence.store.tables import variant_counter
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
 
@@ -25,8 +26,7 @@ def take(session: Session | Connection, cadence: str, step: int, count: int = 1)
     One upsert: the counter row is locked until commit on PostgreSQL, so two
     people logging at once never get the same slot.
     """
-    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-    if dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

@@ -21,11 +21,9 @@ from collections import Counter
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import delete, func, select, true
-from typing import TYPE_CHECKING
-
 from sqlalchemy.engine import Connection
 
 from cadence.domain.engine import ADVANCING
